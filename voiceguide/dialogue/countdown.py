@@ -1,0 +1,33 @@
+"""Countdown phrasing as pure functions: numbers a speech engine reads well."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve "
+          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0..99 in words ("twenty five"); larger numbers fall back to digits."""
+    if 0 <= n < 20:
+        return _UNITS[n]
+    if 20 <= n < 100:
+        tens, unit = divmod(n, 10)
+        return _TENS[tens] + (f" {_UNITS[unit]}" if unit else "")
+    return str(n)
+
+
+def cue_text(seconds_left: int, prompts: Mapping[str, str]) -> str:
+    """What the guide says with ``seconds_left`` of a hold to go."""
+    minutes, rest = divmod(seconds_left, 60)
+    if seconds_left > 60 and rest == 0:
+        text = prompts["cue_minutes"].format(n=number_words(minutes))
+    elif seconds_left == 60:
+        text = prompts["cue_one_minute"]
+    elif seconds_left >= 10:
+        text = prompts["cue_seconds"].format(n=number_words(seconds_left))
+    else:
+        text = prompts["cue_count"].format(n=number_words(seconds_left))
+    return text[:1].upper() + text[1:]

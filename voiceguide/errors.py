@@ -1,0 +1,21 @@
+"""The guide's error tree.
+
+Every error a user can cause carries a one-line message that says what to do, so the
+command line can print it as it is and exit without a traceback.
+"""
+
+
+class VoiceguideError(Exception):
+    """Base of every error the guide raises on purpose."""
+
+
+class KnowledgeBaseError(VoiceguideError):
+    """The content files are missing or break the schema; the guide will not start."""
+
+
+class ScriptError(VoiceguideError):
+    """A scripted conversation file has a line the runner cannot read."""
+
+
+class InputFileError(VoiceguideError):
+    """A file named on the command line cannot be read."""

@@ -1,0 +1,44 @@
+"""The guide's core in one object: content, matcher and a factory for conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from voiceguide.dialogue.engine import Dialogue
+from voiceguide.dialogue.events import Heard, Say
+from voiceguide.kb import KnowledgeBase, load_knowledge_base
+from voiceguide.match import Match, MatchContext
+from voiceguide.match.fuzzy import RapidfuzzMatcher
+from voiceguide.settings import Settings
+
+
+class Guide:
+    """Everything a conversation needs that does not change while it runs."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None) -> None:
+        self.kb = kb
+        self.settings = settings or Settings()
+        self.matcher = RapidfuzzMatcher(kb, self.settings.match)
+
+    @classmethod
+    def load(cls, content: Path | None = None, settings: Settings | None = None
+             ) -> Guide:
+        return cls(load_knowledge_base(content), settings)
+
+    def dialogue(self) -> Dialogue:
+        return Dialogue(self.kb, self.settings.dialogue)
+
+    def match(self, text: str, context: MatchContext | None = None) -> Match:
+        return self.match_many([text], context)[0]
+
+    def match_many(self, texts: Sequence[str], context: MatchContext | None = None
+                   ) -> list[Match]:
+        """Matches with ``response`` set to what the guide would say first to each."""
+        return [replace(m, response=self._first_words(m))
+                for m in self.matcher.match_many(texts, context)]
+
+    def _first_words(self, match: Match) -> str:
+        actions = self.dialogue().handle(Heard(match.text, match), now=0.0)
+        return " ".join(a.text for a in actions if isinstance(a, Say))

@@ -1,0 +1,129 @@
+"""The knowledge base as typed, frozen values: what the loader hands to the matcher
+and the dialogue once the content files have passed validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a fact came from: a seed article and the section heading in it."""
+
+    file: str
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    label: str
+    """Noun phrase for clarifying questions: "Did you mean {label}, or ...?"."""
+    examples: tuple[str, ...]
+    """Example sentences, templates already expanded."""
+    group: str | None = None
+    response: str = ""
+    more: str | None = None
+    routine: str | None = None
+    muscle_routines: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    follow_up: str | None = None
+    offer: str | None = None
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def public_id(self) -> str:
+        """The catalogue id callers key on; a finer intent reports its group."""
+        return self.group or self.id
+
+    @property
+    def detail(self) -> str | None:
+        return self.id if self.group else None
+
+    def routine_for(self, muscle: str | None) -> str | None:
+        if muscle is not None and muscle in self.muscle_routines:
+            return self.muscle_routines[muscle]
+        return self.routine
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """Where a check-in answer leads: words to say, then ``go``."""
+
+    go: str
+    """``next``, ``end``, a step label, or ``routine:<name>``."""
+    say: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: str
+    """One of ``say``, ``hold``, ``wait``, ``ask``."""
+    say: str | None = None
+    label: str | None = None
+    seconds: int = 0
+    """Length of a hold or wait, in seconds."""
+    cues: tuple[int, ...] = ()
+    """Seconds left at which a hold's countdown speaks, largest first."""
+    done: str | None = None
+    ask: str | None = None
+    yes: Branch | None = None
+    no: Branch | None = None
+    no_again: Branch | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    sources: tuple[Source, ...] = ()
+
+    def index_of(self, label: str) -> int | None:
+        for index, step in enumerate(self.steps):
+            if step.label == label:
+                return index
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRule:
+    """A red flag: it fires when every group has at least one term present."""
+
+    id: str
+    """A finer id of ``emergency``, reported as ``detail``."""
+    groups: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
+    """Phrases removed before the rule is tried ("fell asleep" is not a fall)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Words the matcher folds together before fuzzy scoring."""
+
+    fillers: frozenset[str]
+    synonyms: Mapping[str, str]
+    """Variant phrase -> canonical phrase."""
+    muscles: Mapping[str, str]
+    """Word -> muscle slot value."""
+    sides: Mapping[str, str]
+    negations: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    intents: Mapping[str, Intent]
+    routines: Mapping[str, Routine]
+    prompts: Mapping[str, str]
+    """The guide's own lines, from ``dialogue.toml``."""
+    safety: tuple[SafetyRule, ...]
+    lexicon: Lexicon
+
+    def intent(self, intent_id: str) -> Intent:
+        return self.intents[intent_id]
+
+    def prompt(self, key: str, **values: str) -> str:
+        return self.prompts[key].format(**values)

@@ -1,0 +1,363 @@
+"""Loading and checking the content files.
+
+Every check names the file, the intent or routine, and the field in one line, because
+the person fixing it is a clinician editing TOML, not a programmer reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+from voiceguide.errors import KnowledgeBaseError
+from voiceguide.kb.model import (
+    Branch,
+    Intent,
+    KnowledgeBase,
+    Lexicon,
+    Routine,
+    SafetyRule,
+    Source,
+    Step,
+)
+from voiceguide.kb.templates import TemplateError, expand
+
+MIN_EXAMPLES = 10
+MAX_SPOKEN_WORDS = 70
+"""The brief asks for about sixty words before offering more; this leaves slack."""
+MUSCLES = ("calf", "thigh", "hamstring", "foot")
+REQUIRED_PROMPTS = (
+    "welcome", "out_of_scope", "not_caught", "clarify", "more_offer", "stopped",
+    "paused", "resumed", "nothing_paused", "nothing_to_repeat", "nothing_to_skip",
+    "slower", "faster", "louder", "quieter", "goodbye", "help_idle", "help_routine",
+    "help_checkin", "help_offer", "help_paused", "yes_idle", "no_idle", "better_idle",
+    "worse_idle", "declined", "checkin_again", "better_during_hold",
+    "worse_during_hold", "start_over_idle", "cue_minutes",
+    "cue_one_minute", "cue_seconds", "cue_count",
+)
+ID_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+UNSPOKEN = (
+    (re.compile(r"\d"), "digits (write numbers as words)"),
+    (re.compile(r"https?:|www\.|\.com\b", re.I), "a web address"),
+    (re.compile(r"\b(e\.g|i\.e|etc)\b\.?", re.I), "an abbreviation"),
+)
+INTENT_KEYS = {
+    "id", "group", "label", "examples", "response", "more", "routine",
+    "muscle_routines", "follow_up", "offer", "sources",
+}
+STEP_KINDS = ("say", "hold", "wait", "ask")
+STEP_KEYS = {"say", "hold", "wait", "ask", "label", "cues", "done", "yes", "no",
+             "no_again"}
+
+
+class _Where:
+    """Builds the one-line error for a place in a file."""
+
+    def __init__(self, path: Path, what: str = "") -> None:
+        self.path = path
+        self.what = what
+
+    def at(self, what: str) -> _Where:
+        return _Where(self.path, what)
+
+    def fail(self, field: str, problem: str) -> NoReturn:
+        place = f"{self.path.name}: {self.what}: " if self.what else f"{self.path.name}: "
+        raise KnowledgeBaseError(
+            f"{place}field '{field}': {problem} (fix {self.path} and start again)"
+        )
+
+    def text(self, table: Mapping[str, Any], key: str, *, required: bool = True,
+             spoken: bool = False) -> str | None:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "must be non-empty text")
+        if spoken:
+            check_spoken(self, key, value)
+        return value.strip()
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail(key, f"is not a known field (known: {', '.join(sorted(allowed))})")
+
+
+def check_spoken(where: _Where, key: str, text: str) -> None:
+    words = len(text.split())
+    if words > MAX_SPOKEN_WORDS:
+        where.fail(key, f"has {words} words; keep it under {MAX_SPOKEN_WORDS} and "
+                        "move the rest to 'more'")
+    for pattern, name in UNSPOKEN:
+        if pattern.search(text):
+            where.fail(key, f"contains {name}, which a speech engine reads badly")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise KnowledgeBaseError(
+            f"{path.name}: not valid TOML: {error} (fix {path} and start again)"
+        ) from None
+    except OSError as error:
+        raise KnowledgeBaseError(
+            f"{path.name}: cannot be read: {error.strerror} (check {path})"
+        ) from None
+
+
+def _sources(where: _Where, table: Mapping[str, Any]) -> tuple[Source, ...]:
+    raw = table.get("sources")
+    if not isinstance(raw, list):
+        where.fail("sources", "must be a list of {file, section} tables")
+    sources = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != {"file", "section"}:
+            where.fail("sources", "each entry needs exactly 'file' and 'section'")
+        if not SEED_FILE.match(str(item["file"])):
+            where.fail("sources", f"'{item['file']}' is not a seed article's file name")
+        if not str(item["section"]).strip():
+            where.fail("sources", "a section name is empty")
+        sources.append(Source(str(item["file"]), str(item["section"]).strip()))
+    return tuple(sources)
+
+
+def _examples(where: _Where, table: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = table.get("examples")
+    if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
+        where.fail("examples", "must be a list of sentences")
+    if len(raw) < MIN_EXAMPLES:
+        where.fail("examples", f"has {len(raw)}; write at least {MIN_EXAMPLES}")
+    expanded: dict[str, None] = {}
+    for template in raw:
+        try:
+            for sentence in expand(template.lower()):
+                expanded.setdefault(sentence, None)
+        except TemplateError as error:
+            where.fail("examples", str(error))
+    return tuple(expanded)
+
+
+def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
+    where.unknown_keys(table, INTENT_KEYS)
+    is_control = str(table.get("id", "")).startswith("control.")
+    muscles = table.get("muscle_routines", {})
+    if not isinstance(muscles, dict) or not set(muscles) <= set(MUSCLES):
+        where.fail("muscle_routines", f"keys must be among {', '.join(MUSCLES)}")
+    return Intent(
+        id=str(table["id"]),
+        group=where.text(table, "group", required=False),
+        label=where.text(table, "label") or "",
+        examples=_examples(where, table),
+        response=where.text(table, "response", required=not is_control,
+                            spoken=True) or "",
+        more=where.text(table, "more", required=False, spoken=True),
+        routine=where.text(table, "routine", required=False),
+        muscle_routines=MappingProxyType({k: str(v) for k, v in muscles.items()}),
+        follow_up=where.text(table, "follow_up", required=False),
+        offer=where.text(table, "offer", required="follow_up" in table,
+                         spoken=True),
+        sources=_sources(where, table) if not is_control or "sources" in table else (),
+    )
+
+
+def load_intents(directory: Path) -> dict[str, Intent]:
+    intents: dict[str, Intent] = {}
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise KnowledgeBaseError(f"no intent files in {directory} (reinstall voiceguide)")
+    for path in files:
+        data = _read_toml(path)
+        where = _Where(path)
+        where.unknown_keys(data, {"intent"})
+        for number, table in enumerate(data.get("intent", []), start=1):
+            name = table.get("id")
+            if not isinstance(name, str) or not ID_PATTERN.match(name):
+                where.at(f"intent number {number}").fail(
+                    "id", "must be a dotted lowercase id such as 'cramp.relief'")
+            if name in intents:
+                where.at(f"intent '{name}'").fail("id", "is defined twice")
+            intents[name] = _intent(where.at(f"intent '{name}'"), table)
+    return intents
+
+
+def _branch(where: _Where, step: Mapping[str, Any], key: str) -> Branch | None:
+    raw = step.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "go" not in raw or set(raw) - {"go", "say"}:
+        where.fail(key, "must be a table with 'go' and an optional 'say'")
+    return Branch(go=str(raw["go"]), say=where.text(raw, "say", required=False,
+                                                    spoken=True))
+
+
+def _step(where: _Where, raw: Mapping[str, Any]) -> Step:
+    where.unknown_keys(raw, STEP_KEYS)
+    kinds = [k for k in ("hold", "wait", "ask") if k in raw] or (
+        ["say"] if "say" in raw else [])
+    if len(kinds) != 1:
+        where.fail("say/hold/wait/ask", "a step must be exactly one of these")
+    kind = kinds[0]
+    seconds = raw.get(kind, 0) if kind in ("hold", "wait") else 0
+    if kind in ("hold", "wait") and (not isinstance(seconds, int) or seconds <= 0):
+        where.fail(kind, "must be a whole number of seconds above zero")
+    cues = raw.get("cues", [])
+    if kind != "hold" and ("cues" in raw or "done" in raw):
+        where.fail("cues", "only a 'hold' step has cues and done")
+    if not isinstance(cues, list) or any(
+        not isinstance(c, int) or not 0 < c < seconds for c in cues
+    ):
+        where.fail("cues", f"must be seconds left, each between zero and {seconds}")
+    if kind != "ask" and any(k in raw for k in ("yes", "no", "no_again")):
+        where.fail("yes", "only an 'ask' step has answers")
+    step = Step(
+        kind=kind,
+        say=where.text(raw, "say", required=kind == "say", spoken=True),
+        label=where.text(raw, "label", required=False),
+        seconds=seconds,
+        cues=tuple(sorted(set(cues), reverse=True)),
+        done=where.text(raw, "done", required=kind == "hold", spoken=True),
+        ask=where.text(raw, "ask", required=kind == "ask", spoken=True),
+        yes=_branch(where, raw, "yes"),
+        no=_branch(where, raw, "no"),
+        no_again=_branch(where, raw, "no_again"),
+    )
+    if kind == "ask" and (step.yes is None or step.no is None):
+        where.fail("yes/no", "a check-in needs both a 'yes' and a 'no' answer")
+    return step
+
+
+def load_routines(directory: Path) -> dict[str, Routine]:
+    routines: dict[str, Routine] = {}
+    for path in sorted(directory.glob("*.toml")):
+        data = _read_toml(path)
+        _Where(path).unknown_keys(data, {"routine"})
+        for name, table in data.get("routine", {}).items():
+            where = _Where(path, f"routine '{name}'")
+            if name in routines:
+                where.fail("name", "is defined twice")
+            where.unknown_keys(table, {"title", "sources", "steps"})
+            raw_steps = table.get("steps")
+            if not isinstance(raw_steps, list) or not raw_steps:
+                where.fail("steps", "needs at least one step")
+            steps = tuple(
+                _step(_Where(path, f"routine '{name}' step {n}"), raw)
+                for n, raw in enumerate(raw_steps, start=1)
+            )
+            routines[name] = Routine(
+                name=name,
+                title=where.text(table, "title") or name,
+                steps=steps,
+                sources=_sources(where, table),
+            )
+    return routines
+
+
+def _check_links(intents_dir: Path, routines_dir: Path, intents: Mapping[str, Intent],
+                 routines: Mapping[str, Routine]) -> None:
+    for intent in intents.values():
+        where = _Where(intents_dir / "*.toml", f"intent '{intent.id}'")
+        for name in (intent.routine, *intent.muscle_routines.values()):
+            if name is not None and name not in routines:
+                where.fail("routine", f"names '{name}', which no routine file defines")
+        if intent.follow_up is not None and intent.follow_up not in intents:
+            where.fail("follow_up", f"names '{intent.follow_up}', which is not an intent")
+        if intent.group is not None and intent.group not in intents:
+            where.fail("group", f"names '{intent.group}', which is not an intent")
+    for routine in routines.values():
+        labels = {s.label for s in routine.steps if s.label}
+        for number, step in enumerate(routine.steps, start=1):
+            where = _Where(routines_dir / "*.toml", f"routine '{routine.name}' step {number}")
+            for key in ("yes", "no", "no_again"):
+                branch = getattr(step, key)
+                if branch is None or branch.go in ("next", "end") or branch.go in labels:
+                    continue
+                target = branch.go.removeprefix("routine:")
+                if branch.go.startswith("routine:") and target in routines:
+                    continue
+                where.fail(key, f"goes to '{branch.go}', which is not next, end, a "
+                                "step label or routine:<name>")
+
+
+def _prompts(path: Path) -> dict[str, str]:
+    data = _read_toml(path)
+    where = _Where(path, "prompts")
+    for key in REQUIRED_PROMPTS:
+        where.text(data, key)
+    for key, value in data.items():
+        if not isinstance(value, str):
+            where.fail(key, "must be text")
+        check_spoken(where, key, value)
+    return {key: " ".join(value.split()) for key, value in data.items()}
+
+
+def _safety(path: Path) -> tuple[SafetyRule, ...]:
+    data = _read_toml(path)
+    rules = []
+    for number, raw in enumerate(data.get("rule", []), start=1):
+        where = _Where(path, f"rule {raw.get('id', number)}")
+        where.unknown_keys(raw, {"id", "all", "unless"})
+        name = where.text(raw, "id") or ""
+        if not name.startswith("emergency."):
+            where.fail("id", "must start with 'emergency.'")
+        groups = raw.get("all")
+        if (not isinstance(groups, list) or not groups or not all(
+                isinstance(g, list) and g and all(isinstance(t, str) for t in g)
+                for g in groups)):
+            where.fail("all", "must be a list of lists of words")
+        unless = raw.get("unless", [])
+        if not isinstance(unless, list) or not all(isinstance(u, str) for u in unless):
+            where.fail("unless", "must be a list of phrases")
+        rules.append(SafetyRule(name, tuple(tuple(g) for g in groups), tuple(unless)))
+    if not rules:
+        _Where(path).fail("rule", "there must be at least one red-flag rule")
+    return tuple(rules)
+
+
+def _lexicon(path: Path) -> Lexicon:
+    data = _read_toml(path)
+    where = _Where(path, "lexicon")
+    where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides"})
+
+    def inverted(key: str) -> dict[str, str]:
+        table = data.get(key, {})
+        if not isinstance(table, dict):
+            where.fail(key, "must be a table of lists")
+        return {variant: canon for canon, variants in table.items()
+                for variant in variants}
+
+    for key in ("muscles",):
+        if not set(data.get(key, {})) <= set(MUSCLES):
+            where.fail(key, f"keys must be among {', '.join(MUSCLES)}")
+    return Lexicon(
+        fillers=frozenset(data.get("fillers", [])),
+        synonyms=MappingProxyType(inverted("synonyms")),
+        muscles=MappingProxyType(inverted("muscles")),
+        sides=MappingProxyType(inverted("sides")),
+        negations=frozenset(data.get("negations", [])),
+    )
+
+
+def load(directory: Path) -> KnowledgeBase:
+    """Read and check every content file under ``directory``."""
+    if not directory.is_dir():
+        raise KnowledgeBaseError(f"content folder {directory} does not exist "
+                                 "(pass --content with a folder that does)")
+    intents = load_intents(directory / "intents")
+    routines = load_routines(directory / "routines")
+    _check_links(directory / "intents", directory / "routines", intents, routines)
+    return KnowledgeBase(
+        intents=MappingProxyType(intents),
+        routines=MappingProxyType(routines),
+        prompts=MappingProxyType(_prompts(directory / "dialogue.toml")),
+        safety=_safety(directory / "safety.toml"),
+        lexicon=_lexicon(directory / "lexicon.toml"),
+    )

@@ -1,0 +1,81 @@
+"""From text to intent: the typed result and the context the dialogue supplies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+OUT_OF_SCOPE = "out_of_scope"
+EMERGENCY = "emergency"
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    intent: str
+    detail: str | None
+    score: float
+    """Similarity, 0..1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    intent: str
+    """Public catalogue id, such as ``cramp.relief`` or ``out_of_scope``."""
+    detail: str | None
+    """The finer knowledge-base id when ``intent`` is its group."""
+    confidence: float
+    """Estimated probability, 0..1, that ``intent`` is right."""
+    slots: Mapping[str, str]
+    outcome: str
+    """``accept``, ``clarify`` (ask between the two best) or ``out_of_scope``."""
+    alternatives: tuple[Alternative, ...] = ()
+    """The next best intents, best first."""
+    response: str = ""
+    """What the guide says first to this, from a fresh start."""
+    text: str = ""
+    """The utterance as the matcher saw it, after normalisation."""
+    example: str | None = None
+    """The knowledge-base example that scored best, for debugging."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "detail": self.detail,
+            "confidence": round(self.confidence, 3),
+            "slots": dict(self.slots),
+            "outcome": self.outcome,
+            "alternatives": [
+                {"intent": a.intent, "detail": a.detail, "score": round(a.score, 3)}
+                for a in self.alternatives
+            ],
+            "response": self.response,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What the dialogue is waiting for, so short answers can be read in its light."""
+
+    state: str = "idle"
+    expecting: tuple[str, ...] = ()
+    """Intent ids that would answer the dialogue's last question."""
+
+
+NO_SLOTS: Mapping[str, str] = MappingProxyType({})
+
+
+class Matcher(Protocol):
+    def match(self, text: str, context: MatchContext | None = None) -> Match: ...
+
+
+__all__ = [
+    "EMERGENCY",
+    "NO_SLOTS",
+    "OUT_OF_SCOPE",
+    "Alternative",
+    "Match",
+    "MatchContext",
+    "Matcher",
+]

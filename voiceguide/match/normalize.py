@@ -1,0 +1,78 @@
+"""Text normalisation shared by the safety rules and the fuzzy matcher.
+
+Two levels, because they serve different masters: ``plain`` keeps every word (a red
+flag such as "so bad" must survive), ``canonical`` drops fillers and folds synonyms so
+that "charley horse" and "my calf is cramping" land near the same examples.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from voiceguide.kb.model import Lexicon
+
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b|\bcannot\b|\bcant\b"), "can not"),
+    (re.compile(r"\bwon't\b|\bwont\b"), "will not"),
+    (re.compile(r"\b(is|are|was|were|do|does|did|has|have|had|could|would|should|must)"
+                r"n'?t\b"), r"\1 not"),
+    (re.compile(r"\bain't\b"), "is not"),
+    (re.compile(r"\bi'm\b|\bim\b"), "i am"),
+    (re.compile(r"\b(it|that|what|there|here|he|she|who|where|how|this)'s\b"), r"\1 is"),
+    (re.compile(r"\b(it|that|what|there)s\b"), r"\1 is"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), " is"),
+)
+_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve "
+          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = {w: 10 * i for i, w in enumerate(
+    "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_NUMBER_WORD = re.compile(
+    r"\b(?:(" + "|".join(_TENS) + r")(?: (" + "|".join(_UNITS[1:10]) + r"))?|("
+    + "|".join(_UNITS) + r"))\b"
+)
+
+
+def plain(text: str) -> str:
+    """Lower case, ASCII, contractions spelled out, punctuation gone, spaces single."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    text = "".join(c for c in text if c.isascii() and (c.isprintable() or c.isspace()))
+    text = text.lower()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def _number(match: re.Match[str]) -> str:
+    tens, unit, single = match.groups()
+    if single:
+        return str(_UNITS.index(single))
+    return str(_TENS[tens] + (_UNITS.index(unit) if unit else 0))
+
+
+def _phrase_pattern(phrases: Mapping[str, str] | frozenset[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=lambda p: (-len(p), p))
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
+
+
+class Normalizer:
+    """Folds an utterance onto the vocabulary the examples are written in."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._fillers = _phrase_pattern(lexicon.fillers)
+        folds = {**lexicon.synonyms, **lexicon.muscles}
+        self._folds = folds
+        self._fold_pattern = _phrase_pattern(folds)
+
+    def canonical(self, text: str) -> str:
+        """``plain`` text without fillers, with numbers as digits and synonyms folded."""
+        text = self._fillers.sub(" ", plain(text))
+        text = _NUMBER_WORD.sub(_number, text)
+        text = self._fold_pattern.sub(lambda m: self._folds[m.group(0)], text)
+        return " ".join(text.split())

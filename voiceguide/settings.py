@@ -1,0 +1,41 @@
+"""Frozen settings, built once from the command line and passed down.
+
+Matching thresholds are named here with the measurement that chose them; rerun
+``python scripts/tune_matcher.py`` after changing the content or the dev set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    accept: float = 0.5
+    """Calibrated confidence at or above which the best intent is taken as heard."""
+    clarify_margin: float = 6.0
+    """Two intents closer than this (similarity points, 0..100) are worth asking about."""
+    clarify_floor: float = 0.2
+    """Below this confidence even the best two are too weak to ask about."""
+    context_boost: float = 8.0
+    """Similarity points added to the answers the dialogue is waiting for."""
+    calibration: tuple[float, float, float] = (0.12, 0.08, -9.0)
+    """Logistic weights on (best similarity, margin over the runner-up) and a bias."""
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueSettings:
+    emergency_number: str = "your local emergency number"
+    """Spoken in the emergency answer; a kiosk sets its local number."""
+    checkin_timeout: float = 20.0
+    """Seconds of silence after a check-in question before it is asked once more."""
+    rate_step: int = 20
+    """Words per minute added or taken away by "faster" and "slower"."""
+    volume_step: float = 0.15
+    """Share of full volume added or taken away by "louder" and "quieter"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    match: MatchSettings = field(default_factory=MatchSettings)
+    dialogue: DialogueSettings = field(default_factory=DialogueSettings)
