@@ -11,21 +11,28 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    accept: float = 0.5
+    accept: float = 0.3
     """Calibrated confidence at or above which the best intent is taken as heard."""
     clarify_margin: float = 6.0
     """Two intents closer than this (similarity points, 0..100) are worth asking about."""
     clarify_floor: float = 0.2
     """Below this confidence even the best two are too weak to ask about."""
+    sentence_weight: float = 0.6
+    """Share of an intent's score from sentence similarity; the rest is word evidence."""
+    correction_cutoff: float = 88.0
+    """rapidfuzz ratio at which an unknown word is taken as a mishearing of a known one."""
     context_boost: float = 8.0
     """Similarity points added to the answers the dialogue is waiting for."""
-    calibration: tuple[float, float, float] = (0.12, 0.08, -9.0)
+    calibration: tuple[float, float, float] = (0.0615, 0.1802, -4.164)
     """Logistic weights on (best similarity, margin over the runner-up) and a bias."""
+
+
+DEFAULT_EMERGENCY_NUMBER = "your local emergency number"
 
 
 @dataclass(frozen=True, slots=True)
 class DialogueSettings:
-    emergency_number: str = "your local emergency number"
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     """Spoken in the emergency answer; a kiosk sets its local number."""
     checkin_timeout: float = 20.0
     """Seconds of silence after a check-in question before it is asked once more."""

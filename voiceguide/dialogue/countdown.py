@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve "
-          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def number_words(n: int) -> str:
-    """0..99 in words ("twenty five"); larger numbers fall back to digits."""
-    if 0 <= n < 20:
-        return _UNITS[n]
-    if 20 <= n < 100:
-        tens, unit = divmod(n, 10)
-        return _TENS[tens] + (f" {_UNITS[unit]}" if unit else "")
-    return str(n)
+from voiceguide.numbers import number_words
 
 
 def cue_text(seconds_left: int, prompts: Mapping[str, str]) -> str:

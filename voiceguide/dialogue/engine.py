@@ -24,7 +24,6 @@ from voiceguide.dialogue.events import (
     DialogueEvent,
     Earcon,
     End,
-    Heard,
     Pause,
     Say,
     SetVoice,
@@ -32,7 +31,7 @@ from voiceguide.dialogue.events import (
     StopSpeaking,
     TimerFired,
 )
-from voiceguide.kb.model import Branch, Intent, KnowledgeBase, Routine, Step
+from voiceguide.kb.model import Branch, Intent, KnowledgeBase, Routine
 from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match, MatchContext
 from voiceguide.settings import DialogueSettings
 

@@ -169,8 +169,10 @@ def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
     )
 
 
-def load_intents(directory: Path) -> dict[str, Intent]:
+def load_intents(directory: Path) -> tuple[dict[str, Intent], dict[str, Path]]:
+    """The intents, and the file each came from (for errors found later)."""
     intents: dict[str, Intent] = {}
+    files_of: dict[str, Path] = {}
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise KnowledgeBaseError(f"no intent files in {directory} (reinstall voiceguide)")
@@ -186,7 +188,8 @@ def load_intents(directory: Path) -> dict[str, Intent]:
             if name in intents:
                 where.at(f"intent '{name}'").fail("id", "is defined twice")
             intents[name] = _intent(where.at(f"intent '{name}'"), table)
-    return intents
+            files_of[name] = path
+    return intents, files_of
 
 
 def _branch(where: _Where, step: Mapping[str, Any], key: str) -> Branch | None:
@@ -235,8 +238,10 @@ def _step(where: _Where, raw: Mapping[str, Any]) -> Step:
     return step
 
 
-def load_routines(directory: Path) -> dict[str, Routine]:
+def load_routines(directory: Path) -> tuple[dict[str, Routine], dict[str, Path]]:
+    """The routines, and the file each came from (for errors found later)."""
     routines: dict[str, Routine] = {}
+    files_of: dict[str, Path] = {}
     for path in sorted(directory.glob("*.toml")):
         data = _read_toml(path)
         _Where(path).unknown_keys(data, {"routine"})
@@ -258,13 +263,15 @@ def load_routines(directory: Path) -> dict[str, Routine]:
                 steps=steps,
                 sources=_sources(where, table),
             )
-    return routines
+            files_of[name] = path
+    return routines, files_of
 
 
-def _check_links(intents_dir: Path, routines_dir: Path, intents: Mapping[str, Intent],
-                 routines: Mapping[str, Routine]) -> None:
+def _check_links(intents: Mapping[str, Intent], intent_files: Mapping[str, Path],
+                 routines: Mapping[str, Routine], routine_files: Mapping[str, Path]
+                 ) -> None:
     for intent in intents.values():
-        where = _Where(intents_dir / "*.toml", f"intent '{intent.id}'")
+        where = _Where(intent_files[intent.id], f"intent '{intent.id}'")
         for name in (intent.routine, *intent.muscle_routines.values()):
             if name is not None and name not in routines:
                 where.fail("routine", f"names '{name}', which no routine file defines")
@@ -275,7 +282,8 @@ def _check_links(intents_dir: Path, routines_dir: Path, intents: Mapping[str, In
     for routine in routines.values():
         labels = {s.label for s in routine.steps if s.label}
         for number, step in enumerate(routine.steps, start=1):
-            where = _Where(routines_dir / "*.toml", f"routine '{routine.name}' step {number}")
+            where = _Where(routine_files[routine.name],
+                           f"routine '{routine.name}' step {number}")
             for key in ("yes", "no", "no_again"):
                 branch = getattr(step, key)
                 if branch is None or branch.go in ("next", "end") or branch.go in labels:
@@ -351,9 +359,9 @@ def load(directory: Path) -> KnowledgeBase:
     if not directory.is_dir():
         raise KnowledgeBaseError(f"content folder {directory} does not exist "
                                  "(pass --content with a folder that does)")
-    intents = load_intents(directory / "intents")
-    routines = load_routines(directory / "routines")
-    _check_links(directory / "intents", directory / "routines", intents, routines)
+    intents, intent_files = load_intents(directory / "intents")
+    routines, routine_files = load_routines(directory / "routines")
+    _check_links(intents, intent_files, routines, routine_files)
     return KnowledgeBase(
         intents=MappingProxyType(intents),
         routines=MappingProxyType(routines),

@@ -1,9 +1,16 @@
 """The intent matcher: red flags first, then rapidfuzz over every example at once.
 
-Scores come from one ``process.cdist`` call against the whole example set, reduced
-to a best score per intent with ``numpy.maximum.reduceat``; no Python loop touches
-the examples at query time.
+An intent's score mixes two views of the utterance:
+
+- sentence similarity: ``process.cdist`` against the whole example set, reduced to a
+  best score per intent with ``numpy.maximum.reduceat`` (no Python loop over examples);
+- word evidence: each content word votes for the intents whose examples use it,
+  weighted by how specific it is to them (a word every intent uses says little).
+  Words the knowledge base does not know are first snapped to the nearest known word
+  with rapidfuzz, which repairs a recogniser's "walter bottle"; words that stay
+  unknown dilute the evidence, which is how "what's the weather" stays out of scope.
 """
+
 
 from __future__ import annotations
 
@@ -29,7 +36,58 @@ from voiceguide.settings import MatchSettings
 
 ALTERNATIVES = 3
 """How many runners-up a match reports."""
-ANSWER_INTENTS = ("control.yes", "control.no", "control.better", "control.worse")
+STOPWORDS = frozenset((
+    "a an the my me i it is am are was be been to of in on at and or for with this "
+    "that these those your you do does did have has had its there here some any "
+    "again up out off over very get got getting can will would should could"
+).split())
+"""Words too common to count as evidence for any intent."""
+
+
+class WordEvidence:
+    """Per-intent weights of content words, learnt from the examples at load time."""
+
+    def __init__(self, examples_by_intent: Sequence[Sequence[str]],
+                 correction_cutoff: float) -> None:
+        vocabulary = sorted({w for examples in examples_by_intent for e in examples
+                             for w in e.split() if w not in STOPWORDS})
+        self._index = {word: n for n, word in enumerate(vocabulary)}
+        self._vocabulary = vocabulary
+        self._cutoff = correction_cutoff
+        share = np.zeros((len(examples_by_intent), len(vocabulary)))
+        for i, examples in enumerate(examples_by_intent):
+            for example in examples:
+                for word in set(example.split()) & self._index.keys():
+                    share[i, self._index[word]] += 1
+            share[i] /= max(len(examples), 1)
+        rarity = np.log((len(examples_by_intent) + 1) / ((share > 0).sum(0) + 0.5))
+        self._weights = np.sqrt(share) * rarity
+        self._strongest = self._weights.max(axis=0)
+        self._unknown = float(np.median(rarity)) if len(rarity) else 1.0
+
+    def correct(self, text: str) -> str:
+        """Snap unknown longer words to the nearest known one, when it is close."""
+        words = text.split()
+        for n, word in enumerate(words):
+            if word in self._index or word in STOPWORDS or len(word) < 5:
+                continue
+            found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
+                                       score_cutoff=self._cutoff)
+            if found:
+                words[n] = found[0]
+        return " ".join(words)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Share of each utterance's evidence that backs each intent, 0..100."""
+        result = np.zeros((len(texts), self._weights.shape[0]))
+        for row, text in enumerate(texts):
+            known = [self._index[w] for w in text.split() if w in self._index]
+            unknown = sum(1 for w in text.split()
+                          if w not in self._index and w not in STOPWORDS)
+            total = float(self._strongest[known].sum()) + unknown * self._unknown
+            if total:
+                result[row] = self._weights[:, known].sum(axis=1) / total * 100
+        return result
 
 
 def _similarity(queries: Sequence[str], examples: Sequence[str]) -> np.ndarray:
@@ -57,16 +115,23 @@ class RapidfuzzMatcher:
         self._intents: list[Intent] = list(kb.intents.values())
         examples: list[str] = []
         starts: list[int] = []
+        by_intent: list[list[str]] = []
         for intent in self._intents:
             starts.append(len(examples))
-            folded = dict.fromkeys(self._normalizer.canonical(e) for e in intent.examples)
-            examples.extend(e for e in folded if e)
+            folded = [e for e in dict.fromkeys(
+                self._normalizer.canonical(e) for e in intent.examples) if e]
+            by_intent.append(folded)
+            examples.extend(folded)
         self._examples = examples
+        self._exact = {e: n for n, folded in reversed(list(enumerate(by_intent)))
+                       for e in folded}
+        self._evidence = WordEvidence(by_intent, self.settings.correction_cutoff)
         self._starts = np.array(starts, dtype=np.intp)
         publics = sorted({i.public_id for i in self._intents})
         self._publics = publics
         owner = {name: n for n, name in enumerate(publics)}
         self._public_of = np.array([owner[i.public_id] for i in self._intents])
+        self._public_names = np.array([i.public_id for i in self._intents])
         self._muscles = self._slot_table(kb.lexicon.muscles)
         self._sides = self._slot_table(kb.lexicon.sides)
 
@@ -79,7 +144,21 @@ class RapidfuzzMatcher:
         return self._examples
 
     def normalize(self, text: str) -> str:
-        return self._normalizer.canonical(text)
+        return self._evidence.correct(self._normalizer.canonical(text))
+
+    def scores(self, folded: Sequence[str]) -> np.ndarray:
+        """Utterance-by-intent scores, 0..100, for normalised utterances."""
+        if not folded:
+            return np.empty((0, len(self._intents)))
+        sentence = np.maximum.reduceat(_similarity(folded, self._examples),
+                                       self._starts, axis=1)
+        weight = self.settings.sentence_weight
+        mixed = weight * sentence + (1 - weight) * self._evidence.scores(folded)
+        for row, text in enumerate(folded):
+            # A phrase the knowledge base lists word for word is what it says.
+            if text in self._exact:
+                mixed[row, self._exact[text]] = 100.0
+        return mixed
 
     def confidence(self, best: float, margin: float) -> float:
         w_best, w_margin, bias = self.settings.calibration
@@ -102,11 +181,8 @@ class RapidfuzzMatcher:
                    ) -> list[Match]:
         """Match many utterances with one similarity computation."""
         plains = [plain(t) for t in texts]
-        folded = [self._normalizer.canonical(p) for p in plains]
-        per_intent = (
-            np.maximum.reduceat(_similarity(folded, self._examples), self._starts, axis=1)
-            if texts else np.empty((0, len(self._intents)))
-        )
+        folded = [self.normalize(p) for p in plains]
+        per_intent = self.scores(folded)
         return [
             self._decide(p, f, row, context or MatchContext())
             for p, f, row in zip(plains, folded, per_intent, strict=True)
@@ -120,20 +196,8 @@ class RapidfuzzMatcher:
             return Match(EMERGENCY, flag, 1.0, slots, "accept", text=folded)
         if not folded:
             return Match(OUT_OF_SCOPE, None, 1.0, NO_SLOTS, "out_of_scope", text=folded)
-        boosted = scores.astype(np.float64)
-        for n, intent in enumerate(self._intents):
-            if intent.public_id in context.expecting:
-                boosted[n] += self.settings.context_boost
-        # Best fine intent for every public id, then rank the public ids.
-        best_fine: dict[int, int] = {}
-        for n in np.argsort(-boosted, kind="stable"):
-            best_fine.setdefault(int(self._public_of[n]), int(n))
-            if len(best_fine) > ALTERNATIVES:
-                break
-        ranked = list(best_fine.values())
+        ranked, best, margin = self.rank(scores, context)
         top, runner = ranked[0], ranked[1]
-        best = min(float(boosted[top]), 100.0)
-        margin = best - min(float(boosted[runner]), 100.0)
         confidence = self.confidence(best, margin)
         alternatives = tuple(
             Alternative(self._intents[n].public_id, self._intents[n].detail,
@@ -152,6 +216,24 @@ class RapidfuzzMatcher:
                          text=folded)
         return Match(intent.public_id, intent.detail, confidence, slots, outcome,
                      alternatives, text=folded, example=self._best_example(folded, top))
+
+    def rank(self, scores: np.ndarray, context: MatchContext
+             ) -> tuple[list[int], float, float]:
+        """The best intents (one per public id, best first), the best score, and its
+        margin over the runner-up, after boosting what the dialogue expects."""
+        boosted = scores + self.settings.context_boost * np.isin(
+            self._public_names, context.expecting)
+        best_fine: dict[int, int] = {}
+        for n in np.argsort(-boosted, kind="stable"):
+            best_fine.setdefault(int(self._public_of[n]), int(n))
+            if len(best_fine) > ALTERNATIVES:
+                break
+        ranked = list(best_fine.values())
+        best = min(float(boosted[ranked[0]]), 100.0)
+        return ranked, best, best - min(float(boosted[ranked[1]]), 100.0)
+
+    def public_id(self, index: int) -> str:
+        return self._intents[index].public_id
 
     @staticmethod
     def _askable(intent: Intent) -> bool:

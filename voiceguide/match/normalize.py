@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from voiceguide.kb.model import Lexicon
+from voiceguide.numbers import TENS, UNITS
 
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b|\bcannot\b|\bcant\b"), "can not"),
@@ -29,13 +30,9 @@ _CONTRACTIONS = (
     (re.compile(r"'s\b"), " is"),
 )
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve "
-          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = {w: 10 * i for i, w in enumerate(
-    "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
 _NUMBER_WORD = re.compile(
-    r"\b(?:(" + "|".join(_TENS) + r")(?: (" + "|".join(_UNITS[1:10]) + r"))?|("
-    + "|".join(_UNITS) + r"))\b"
+    r"\b(?:(" + "|".join(TENS) + r")(?: (" + "|".join(UNITS[1:10]) + r"))?|("
+    + "|".join(UNITS) + r"))\b"
 )
 
 
@@ -52,8 +49,8 @@ def plain(text: str) -> str:
 def _number(match: re.Match[str]) -> str:
     tens, unit, single = match.groups()
     if single:
-        return str(_UNITS.index(single))
-    return str(_TENS[tens] + (_UNITS.index(unit) if unit else 0))
+        return str(UNITS.index(single))
+    return str(TENS[tens] + (UNITS.index(unit) if unit else 0))
 
 
 def _phrase_pattern(phrases: Mapping[str, str] | frozenset[str]) -> re.Pattern[str]:

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs voiceguide into .venv, with the system packages its speech needs.
+# Usage: scripts/install.sh [EXTRAS], for example scripts/install.sh "[test]"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "voiceguide needs Python 3.11 or newer; set PYTHON=/path/to/python3.11 and rerun." >&2
+  exit 1
+fi
+
+# espeak-ng speaks, libportaudio2 lets sounddevice open the sound card, sox converts
+# audio. Without them the text guide still works, so a failure here only warns.
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if ! { $sudo apt-get update -qq &&
+         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+           espeak-ng libportaudio2 sox >/dev/null; }; then
+    echo "warning: could not install espeak-ng, libportaudio2 and sox; speech may not work." >&2
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".${extras}"

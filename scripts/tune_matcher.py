@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Choose the matcher's confidence calibration and thresholds from the dev set.
+
+Fits a logistic curve of "the best intent is right" on (best score, margin), then
+sweeps the acceptance threshold and prints the one that is most accurate while
+refusing at most MAX_FALSE_REFUSAL of in-scope utterances. Copy the printed values
+into ``MatchSettings`` (voiceguide/settings.py) and say so in the commit.
+
+Usage: python scripts/tune_matcher.py [tests/data/devset.tsv]
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from voiceguide.kb import load_knowledge_base
+from voiceguide.match import MatchContext
+from voiceguide.match.fuzzy import RapidfuzzMatcher
+from voiceguide.match.normalize import plain
+
+MAX_FALSE_REFUSAL = 0.02
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000) -> np.ndarray:
+    """Plain gradient descent on standardised features; returns raw-scale weights."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        w -= 0.5 * z.T @ (p - y) / len(y)
+    scale = w[:-1] / std
+    return np.append(scale, w[-1] - (w[:-1] * mean / std).sum())
+
+
+def main() -> None:
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/devset.tsv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t"))
+    matcher = RapidfuzzMatcher(load_knowledge_base())
+    flagged = [matcher._safety.red_flag(plain(r["utterance"])) is not None for r in rows]
+    folded = [matcher.normalize(plain(r["utterance"])) for r in rows]
+    scores = matcher.scores(folded)
+    feats, right, labels, preds = [], [], [], []
+    for row, is_flag, line in zip(rows, flagged, scores, strict=True):
+        ranked, best, margin = matcher.rank(line, MatchContext())
+        pred = "emergency" if is_flag else matcher.public_id(ranked[0])
+        feats.append((best, margin))
+        right.append(pred == row["intent"])
+        labels.append(row["intent"])
+        preds.append(pred)
+    x, y = np.array(feats), np.array(right, dtype=float)
+    labels_a, preds_a, flags = np.array(labels), np.array(preds), np.array(flagged)
+    inscope = labels_a != "out_of_scope"
+    w = fit_logistic(x[~flags], y[~flags])
+    conf = 1 / (1 + np.exp(-(x @ w[:2] + w[2])))
+    conf[flags] = 1.0
+    print(f"calibration = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.3f})")
+    print(f"in-scope top-1 before refusing anything: {(preds_a == labels_a)[inscope].mean():.3f}")
+    best = None
+    for threshold in np.arange(0.05, 0.95, 0.01):
+        final = np.where(conf >= threshold, preds_a, "out_of_scope")
+        false_refusal = (final[inscope] == "out_of_scope").mean()
+        accuracy = (final == labels_a).mean()
+        refusal = (final[~inscope] == "out_of_scope").mean()
+        if false_refusal <= MAX_FALSE_REFUSAL and (best is None or accuracy > best[1]):
+            best = (threshold, accuracy, refusal, false_refusal)
+        if round(threshold * 100) % 10 == 0:
+            print(f"  accept {threshold:.2f}: accuracy {accuracy:.3f}  out-of-scope "
+                  f"refused {refusal:.3f}  in-scope refused {false_refusal:.3f}")
+    if best:
+        print(f"accept = {best[0]:.2f}  (accuracy {best[1]:.3f}, out-of-scope refused "
+              f"{best[2]:.3f}, in-scope refused {best[3]:.3f})")
+    bins = np.linspace(0, 1, 6)
+    print("calibration check (confidence bin: share right):")
+    for lo, hi in itertools.pairwise(bins):
+        sel = (conf >= lo) & (conf < hi) & ~flags
+        if sel.any():
+            print(f"  {lo:.1f}-{hi:.1f}: {y[sel].mean():.2f} of {sel.sum()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The guide's words are our own: no run of ten words copied from the seed articles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SHARED
+
+SEEDCOPY = SHARED / "tools" / "seedcopy.py"
+
+
+def test_nothing_is_copied_from_the_seeds() -> None:
+    if not SEEDCOPY.exists():
+        pytest.skip("shared/tools/seedcopy.py is not beside this checkout")
+    done = subprocess.run([sys.executable, str(SEEDCOPY), str(ROOT), str(SHARED / "seeds")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout == "", done.stdout
+    assert done.returncode == 0

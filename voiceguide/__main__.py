@@ -1,0 +1,162 @@
+"""Command line: ``voiceguide [chat|match|intents|script]``.
+
+Arguments become a frozen ``Settings`` at once; everything after that is library code.
+A ``VoiceguideError`` is printed as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from voiceguide import __version__
+from voiceguide.clock import SystemClock
+from voiceguide.errors import InputFileError, VoiceguideError
+from voiceguide.guide import Guide
+from voiceguide.runtime import Session, run_live
+from voiceguide.script import run_script
+from voiceguide.settings import DEFAULT_EMERGENCY_NUMBER, DialogueSettings, Settings
+from voiceguide.speaker import TerminalSpeaker
+
+BATCH_SIZE = 2048
+"""Utterances matched per similarity call in ``match --batch``."""
+HEADER_NAMES = ("utterance", "text")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voiceguide",
+        description="An offline voice guide for night-time leg cramps, numbness and "
+                    "leg pain. With no command, starts a conversation.")
+    parser.add_argument("--version", action="version", version=f"voiceguide {__version__}")
+    parser.add_argument("--content", type=Path, metavar="DIR",
+                        help="a reviewed copy of the content folder to use instead of "
+                             "the shipped one")
+    parser.add_argument("--emergency-number", metavar="TEXT",
+                        default=DEFAULT_EMERGENCY_NUMBER,
+                        help="what to tell people to call, for example 'nine one one' "
+                             "(default: '%(default)s')")
+    parser.add_argument("--debug", action="store_true", help="log matching decisions")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("chat", help="talk to the guide by typing")
+    match = commands.add_parser("match", help="show the intent an utterance matches")
+    match.add_argument("text", nargs="?", help="the utterance (default: read lines "
+                                               "from standard input)")
+    match.add_argument("--batch", type=Path, metavar="FILE",
+                       help="one utterance a line, or a TSV whose first column is the "
+                            "utterance; '-' reads standard input")
+    match.add_argument("--json", action="store_true", help="print JSON lines")
+    commands.add_parser("intents", help="list the intents with an example each")
+    script = commands.add_parser("script", help="play a scripted conversation on a "
+                                                "simulated clock")
+    script.add_argument("file", type=Path)
+    return parser
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    if str(path) == "-":
+        yield from sys.stdin
+        return
+    try:
+        with path.open(encoding="utf-8") as handle:
+            yield from handle
+    except FileNotFoundError:
+        raise InputFileError(f"{path} does not exist (check the path)") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path} is a folder; give a text file") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path} is not UTF-8 text; save it as UTF-8 and try "
+                             "again") from None
+    except OSError as error:
+        raise InputFileError(f"{path} cannot be read: {error.strerror}") from None
+
+
+def _utterances(lines: Iterator[str]) -> Iterator[str]:
+    for number, line in enumerate(lines):
+        first = line.rstrip("\r\n").split("\t")[0].strip()
+        if number == 0 and first.lower() in HEADER_NAMES:
+            continue
+        if first:
+            yield first
+
+
+def _match(guide: Guide, args: argparse.Namespace) -> None:
+    if args.text is not None and args.batch is not None:
+        raise InputFileError("give either TEXT or --batch FILE, not both")
+    if args.text is not None:
+        texts: Iterator[str] = iter([args.text])
+    else:
+        texts = _utterances(_read_lines(args.batch) if args.batch else iter(sys.stdin))
+    out = sys.stdout
+    batch: list[str] = []
+
+    def flush() -> None:
+        for text, found in zip(batch, guide.match_many(batch), strict=True):
+            if args.json:
+                out.write(json.dumps({"text": text, **found.to_json()}) + "\n")
+            else:
+                extra = f" [{found.detail}]" if found.detail else ""
+                slots = " ".join(f"{k}={v}" for k, v in found.slots.items())
+                out.write(f"{found.intent}{extra} {found.confidence:.2f} {slots}\t"
+                          f"{text}\n")
+        batch.clear()
+
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= BATCH_SIZE:
+            flush()
+    flush()
+
+
+def _intents(guide: Guide) -> None:
+    shown: dict[str, str] = {}
+    for intent in guide.kb.intents.values():
+        shown.setdefault(intent.public_id, intent.examples[0])
+    width = max(len(name) for name in shown)
+    for name in sorted(shown):
+        print(f"{name:<{width}}  e.g. \"{shown[name]}\"")
+    print(f"{'out_of_scope':<{width}}  anything else")
+
+
+def _chat(guide: Guide) -> None:
+    session = Session(guide, TerminalSpeaker(), SystemClock())
+    if sys.stdin.isatty():
+        print("(Type what you would say; Ctrl-D to leave.)")
+    run_live(session, iter(sys.stdin), SystemClock())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings(dialogue=DialogueSettings(emergency_number=args.emergency_number))
+    try:
+        guide = Guide.load(args.content, settings)
+        if args.command == "match":
+            _match(guide, args)
+        elif args.command == "intents":
+            _intents(guide)
+        elif args.command == "script":
+            print("\n".join(run_script(guide, _read_lines(args.file), args.file.name)))
+        else:
+            _chat(guide)
+    except VoiceguideError as error:
+        print(f"voiceguide: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

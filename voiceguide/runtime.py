@@ -1,0 +1,135 @@
+"""The loop that joins the stages: text -> match -> dialogue -> speech, plus timers.
+
+One ``Session`` serves every front end: ``chat`` feeds it typed lines on the system
+clock, ``script`` feeds it a file on a manual clock, and the spoken loop feeds it
+recognised speech. Timers live here, not in the dialogue, and fire on the clock given.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from voiceguide.clock import Clock, ManualClock
+from voiceguide.dialogue.events import (
+    Action,
+    CancelTimer,
+    End,
+    Heard,
+    StartTimer,
+    TimerFired,
+)
+from voiceguide.guide import Guide
+from voiceguide.match import Match
+from voiceguide.speaker import Speaker
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One utterance and what the guide made of it, for logs and the ``script`` trace."""
+
+    at: float
+    text: str
+    match: Match
+
+
+class Session:
+    """One conversation, from welcome to goodbye."""
+
+    def __init__(self, guide: Guide, speaker: Speaker, clock: Clock,
+                 on_turn: Callable[[Turn], None] | None = None) -> None:
+        self._guide = guide
+        self._speaker = speaker
+        self._clock = clock
+        self._dialogue = guide.dialogue()
+        self._timers: dict[str, float] = {}
+        self._on_turn = on_turn
+        self.ended = False
+
+    @property
+    def mode(self) -> str:
+        return self._dialogue.mode.value
+
+    @property
+    def timers(self) -> dict[str, float]:
+        """Pending timers: id -> due time. At most one, by the dialogue's design."""
+        return dict(self._timers)
+
+    def start(self) -> None:
+        self._carry_out(self._dialogue.welcome())
+
+    def hear(self, text: str) -> Match:
+        match = self._guide.match(text, self._dialogue.context())
+        now = self._clock.monotonic()
+        _LOGGER.debug("heard %r as %s (%.2f)", text, match.intent, match.confidence)
+        if self._on_turn is not None:
+            self._on_turn(Turn(now, text, match))
+        self._carry_out(self._dialogue.handle(Heard(text, match), now))
+        return match
+
+    def next_due(self) -> float | None:
+        return min(self._timers.values(), default=None)
+
+    def fire_due(self) -> None:
+        """Fire every timer whose time has come, earliest first."""
+        while (due := self.next_due()) is not None and due <= self._clock.monotonic():
+            timer_id = min(self._timers, key=self._timers.__getitem__)
+            del self._timers[timer_id]
+            self._carry_out(self._dialogue.handle(TimerFired(timer_id), due))
+
+    def _carry_out(self, actions: Iterable[Action]) -> None:
+        for action in actions:
+            if isinstance(action, StartTimer):
+                self._timers[action.timer_id] = action.due
+            elif isinstance(action, CancelTimer):
+                self._timers.pop(action.timer_id, None)
+            elif isinstance(action, End):
+                self.ended = True
+            else:
+                self._speaker.speak(action)
+
+
+def advance(session: Session, clock: ManualClock, seconds: float) -> None:
+    """Move a manual clock on, stopping at every timer so each fires on time."""
+    until = clock.monotonic() + seconds
+    while (due := session.next_due()) is not None and due <= until:
+        clock.set(max(due, clock.monotonic()))
+        session.fire_due()
+    clock.set(until)
+
+
+def run_live(session: Session, lines: Iterator[str], clock: Clock) -> None:
+    """Run on the real clock: timers fire while waiting for the next line.
+
+    ``lines`` is read on a helper thread (reading a terminal blocks); everything else
+    happens on the calling thread, so the dialogue is never touched by two threads.
+    """
+    inbox: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for line in lines:
+                inbox.put(line)
+        finally:
+            inbox.put(None)
+
+    threading.Thread(target=read, daemon=True, name="voiceguide-input").start()
+    session.start()
+    while not session.ended:
+        due = session.next_due()
+        timeout = None if due is None else max(due - clock.monotonic(), 0.0)
+        try:
+            line = inbox.get(timeout=timeout)
+        except queue.Empty:
+            session.fire_due()
+            continue
+        if line is None:
+            return
+        if line.strip():
+            session.hear(line.strip())
+        session.fire_due()

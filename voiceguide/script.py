@@ -1,0 +1,82 @@
+"""Scripted conversations on a simulated clock: ``voiceguide script FILE``.
+
+A script is a night written down, one line at a time::
+
+    # cramp, countdown, "better", goodbye
+    my calf is cramping
+    wait 35
+    yes
+    goodbye
+
+``wait SECONDS`` lets time pass (timers fire on the way); ``#`` starts a comment;
+any other line is something the person says. The output is what the guide would
+say, stamped with the simulated time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from voiceguide.clock import ManualClock
+from voiceguide.dialogue.events import SpeechEvent
+from voiceguide.errors import ScriptError
+from voiceguide.guide import Guide
+from voiceguide.runtime import Session, Turn, advance
+from voiceguide.speaker import Spoken, transcript_line
+
+MAX_WAIT = 24 * 3600
+"""A wait longer than a day is a typing mistake, not a night."""
+
+
+@dataclass(slots=True)
+class _Transcript:
+    clock: ManualClock
+    lines: list[str] = field(default_factory=list)
+
+    def speak(self, event: SpeechEvent) -> None:
+        line = transcript_line(Spoken(self.clock.monotonic(), event))
+        if line is not None:
+            self.lines.append(line)
+
+    def turn(self, turn: Turn) -> None:
+        minutes, seconds = divmod(turn.at, 60)
+        heard = turn.match.detail or turn.match.intent
+        self.lines.append(f"[{int(minutes):02d}:{seconds:04.1f}] you: {turn.text}"
+                          f"  ({heard}, {turn.match.confidence:.2f})")
+
+
+def parse_wait(line: str, where: str) -> float:
+    parts = line.split()
+    try:
+        seconds = float(parts[1].removesuffix("s")) if len(parts) == 2 else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT:
+        raise ScriptError(f"{where}: 'wait' needs a number of seconds, like 'wait 30'")
+    return seconds
+
+
+def run_script(guide: Guide, lines: Iterable[str], name: str = "script") -> list[str]:
+    """Play a script and return the transcript; a bad line stops it before it starts."""
+    steps: list[tuple[str, float | str]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.split()[0].lower() == "wait":
+            steps.append(("wait", parse_wait(line, f"{name} line {number}")))
+        else:
+            steps.append(("say", line.removeprefix("you:").strip()))
+    clock = ManualClock()
+    transcript = _Transcript(clock)
+    session = Session(guide, transcript, clock, on_turn=transcript.turn)
+    session.start()
+    for kind, value in steps:
+        if session.ended:
+            break
+        if kind == "wait":
+            advance(session, clock, float(value))
+        else:
+            session.hear(str(value))
+    return transcript.lines

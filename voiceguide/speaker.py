@@ -1,0 +1,114 @@
+"""Where speech events go. The dialogue only ever talks to a ``Speaker``.
+
+The terminal speaker prints; a recording speaker keeps everything for tests and the
+``script`` command. The voice speaker (speech synthesis and audio out) stands behind
+the same interface.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+from voiceguide.clock import Clock
+from voiceguide.dialogue.events import (
+    Earcon,
+    Pause,
+    Say,
+    SetVoice,
+    SpeechEvent,
+    StopSpeaking,
+)
+
+DEFAULT_RATE = 150
+"""Words per minute: slower than a speech engine's default, for someone half asleep."""
+DEFAULT_VOLUME = 0.7
+"""Share of full volume: audible at a bedside without startling."""
+MIN_RATE, MAX_RATE = 90, 230
+
+
+@dataclass(slots=True)
+class Voice:
+    """Speech rate and volume as the person has set them."""
+
+    rate: int = DEFAULT_RATE
+    volume: float = DEFAULT_VOLUME
+
+    def apply(self, change: SetVoice) -> None:
+        self.rate = min(max(self.rate + change.rate_change, MIN_RATE), MAX_RATE)
+        self.volume = round(min(max(self.volume + change.volume_change, 0.1), 1.0), 2)
+
+
+class Speaker(Protocol):
+    def speak(self, event: SpeechEvent) -> None: ...
+
+
+class TerminalSpeaker:
+    """Prints what would be said: ``voiceguide chat``."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out or sys.stdout
+        self.voice = Voice()
+
+    def speak(self, event: SpeechEvent) -> None:
+        if isinstance(event, Say):
+            self._out.write(f"guide: {event.text}\n")
+        elif isinstance(event, Earcon):
+            self._out.write(f"       ({event.name.replace('_', ' ')} chime)\n")
+        elif isinstance(event, SetVoice):
+            self.voice.apply(event)
+        self._out.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    at: float
+    """Clock time the event was sent, in seconds."""
+    event: SpeechEvent
+
+
+@dataclass(slots=True)
+class RecordingSpeaker:
+    """Keeps every speech event with the time it was sent."""
+
+    clock: Clock
+    events: list[Spoken] = field(default_factory=list)
+    voice: Voice = field(default_factory=Voice)
+
+    def speak(self, event: SpeechEvent) -> None:
+        if isinstance(event, SetVoice):
+            self.voice.apply(event)
+        self.events.append(Spoken(self.clock.monotonic(), event))
+
+    def said(self) -> list[str]:
+        return [s.event.text for s in self.events if isinstance(s.event, Say)]
+
+    def trace(self, start: int = 0) -> list[str]:
+        """A compact trace from event ``start`` on: say keys, chimes, and stops."""
+        trace = []
+        for spoken in self.events[start:]:
+            event = spoken.event
+            if isinstance(event, Say):
+                trace.append(event.key)
+            elif isinstance(event, Earcon):
+                trace.append(f"chime:{event.name}")
+            elif isinstance(event, StopSpeaking):
+                trace.append("stop")
+        return trace
+
+
+def transcript_line(spoken: Spoken) -> str | None:
+    """One line of a printed transcript, or None for events nobody would hear."""
+    minutes, seconds = divmod(spoken.at, 60)
+    stamp = f"[{int(minutes):02d}:{seconds:04.1f}]"
+    event = spoken.event
+    if isinstance(event, Say):
+        return f"{stamp} guide: {event.text}"
+    if isinstance(event, Earcon):
+        return f"{stamp} ({event.name.replace('_', ' ')} chime)"
+    if isinstance(event, SetVoice):
+        return None
+    if isinstance(event, Pause | StopSpeaking):
+        return None
+    return None
