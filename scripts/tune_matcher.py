@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Choose the matcher's confidence calibration and thresholds from the dev set.
 
-Fits a logistic curve of "the best intent is right" on (best score, margin), then
+Fits a logistic curve of "the best intent is right" on (best score, margin over the
+runner-up, share of known words), then
 sweeps the acceptance threshold and prints the one that is most accurate while
 refusing at most MAX_FALSE_REFUSAL of in-scope utterances. Copy the printed values
 into ``MatchSettings`` (voiceguide/settings.py) and say so in the commit.
@@ -44,32 +45,33 @@ def main() -> None:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/devset.tsv")
     rows = list(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t"))
     matcher = RapidfuzzMatcher(load_knowledge_base())
-    flagged = [matcher._safety.red_flag(plain(r["utterance"])) is not None for r in rows]
-    folded = [matcher.normalize(plain(r["utterance"])) for r in rows]
+    plains, folded, coverage = matcher.prepare([r["utterance"] for r in rows])
     scores = matcher.scores(folded)
-    feats, right, labels, preds = [], [], [], []
-    for row, is_flag, line in zip(rows, flagged, scores, strict=True):
-        ranked, best, margin = matcher.rank(line, MatchContext())
-        pred = "emergency" if is_flag else matcher.public_id(ranked[0])
-        feats.append((best, margin))
+    feats, right, labels, preds, flagged = [], [], [], [], []
+    for row, text, known, line in zip(rows, plains, coverage, scores, strict=True):
+        found = matcher.assess(text, known, line, MatchContext())
+        pred = ("emergency" if found.flag else "out_of_scope" if found.elsewhere
+                else matcher.public_id(found.ranked[0]))
+        feats.append((found.best, found.margin, found.coverage))
         right.append(pred == row["intent"])
         labels.append(row["intent"])
         preds.append(pred)
+        flagged.append(found.flag is not None)
     x, y = np.array(feats), np.array(right, dtype=float)
     labels_a, preds_a, flags = np.array(labels), np.array(preds), np.array(flagged)
     inscope = labels_a != "out_of_scope"
     w = fit_logistic(x[~flags], y[~flags])
-    conf = 1 / (1 + np.exp(-(x @ w[:2] + w[2])))
+    conf = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
     conf[flags] = 1.0
-    print(f"calibration = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.3f})")
+    print("calibration = (" + ", ".join(f"{v:.4f}" for v in w) + ")")
     print(f"in-scope top-1 before refusing anything: {(preds_a == labels_a)[inscope].mean():.3f}")
     best = None
-    for threshold in np.arange(0.05, 0.95, 0.01):
+    for threshold in np.arange(0.05, 0.96, 0.01):
         final = np.where(conf >= threshold, preds_a, "out_of_scope")
         false_refusal = (final[inscope] == "out_of_scope").mean()
         accuracy = (final == labels_a).mean()
         refusal = (final[~inscope] == "out_of_scope").mean()
-        if false_refusal <= MAX_FALSE_REFUSAL and (best is None or accuracy > best[1]):
+        if false_refusal <= MAX_FALSE_REFUSAL:
             best = (threshold, accuracy, refusal, false_refusal)
         if round(threshold * 100) % 10 == 0:
             print(f"  accept {threshold:.2f}: accuracy {accuracy:.3f}  out-of-scope "

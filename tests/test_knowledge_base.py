@@ -34,13 +34,13 @@ def test_catalogue_copy_matches_the_shared_contract() -> None:
 
 def test_every_catalogue_intent_is_answered(guide: Guide) -> None:
     public = {i.public_id for i in guide.kb.intents.values()}
-    assert catalogue_ids() - {"out_of_scope"} == public
+    assert catalogue_ids() == public
 
 
 def test_every_intent_has_ten_examples_and_an_answer(guide: Guide) -> None:
     for intent in guide.kb.intents.values():
         assert len(intent.examples) >= 10, intent.id
-        if not intent.public_id.startswith("control."):
+        if not intent.public_id.startswith("control.") and intent.id != "out_of_scope":
             assert intent.response, intent.id
             assert intent.sources, f"{intent.id} names no source"
 

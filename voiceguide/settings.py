@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    accept: float = 0.3
+    accept: float = 0.63
     """Calibrated confidence at or above which the best intent is taken as heard."""
+    emergency_accept: float = 0.9
+    """Confidence a fuzzy "emergency" needs when no red-flag rule fired."""
     clarify_margin: float = 6.0
     """Two intents closer than this (similarity points, 0..100) are worth asking about."""
-    clarify_floor: float = 0.2
+    clarify_floor: float = 0.5
     """Below this confidence even the best two are too weak to ask about."""
     sentence_weight: float = 0.6
     """Share of an intent's score from sentence similarity; the rest is word evidence."""
@@ -23,8 +25,9 @@ class MatchSettings:
     """rapidfuzz ratio at which an unknown word is taken as a mishearing of a known one."""
     context_boost: float = 8.0
     """Similarity points added to the answers the dialogue is waiting for."""
-    calibration: tuple[float, float, float] = (0.0615, 0.1802, -4.164)
-    """Logistic weights on (best similarity, margin over the runner-up) and a bias."""
+    calibration: tuple[float, float, float, float] = (0.0686, 0.1686, 0.8418, -3.6397)
+    """Logistic weights on (best score, margin over the runner-up, share of known
+    words) and a bias: P(the best intent is right)."""
 
 
 DEFAULT_EMERGENCY_NUMBER = "your local emergency number"

@@ -111,6 +111,10 @@ class Lexicon:
     """Word -> muscle slot value."""
     sides: Mapping[str, str]
     negations: frozenset[str]
+    elsewhere: frozenset[str] = frozenset()
+    """Body parts the guide does not cover."""
+    legs: frozenset[str] = frozenset()
+    """Words that keep an utterance about the legs, whatever else it names."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,7 +148,9 @@ def _examples(where: _Where, table: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
     where.unknown_keys(table, INTENT_KEYS)
-    is_control = str(table.get("id", "")).startswith("control.")
+    # Controls and the out-of-scope examples are answered from dialogue.toml.
+    is_control = str(table.get("id", "")).startswith("control.") or \
+        table.get("id") == "out_of_scope"
     muscles = table.get("muscle_routines", {})
     if not isinstance(muscles, dict) or not set(muscles) <= set(MUSCLES):
         where.fail("muscle_routines", f"keys must be among {', '.join(MUSCLES)}")
@@ -333,7 +335,8 @@ def _safety(path: Path) -> tuple[SafetyRule, ...]:
 def _lexicon(path: Path) -> Lexicon:
     data = _read_toml(path)
     where = _Where(path, "lexicon")
-    where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides"})
+    where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides",
+                              "elsewhere", "legs"})
 
     def inverted(key: str) -> dict[str, str]:
         table = data.get(key, {})
@@ -351,6 +354,8 @@ def _lexicon(path: Path) -> Lexicon:
         muscles=MappingProxyType(inverted("muscles")),
         sides=MappingProxyType(inverted("sides")),
         negations=frozenset(data.get("negations", [])),
+        elsewhere=frozenset(data.get("elsewhere", [])),
+        legs=frozenset(data.get("legs", [])),
     )
 
 

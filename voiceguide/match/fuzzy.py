@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -30,7 +31,7 @@ from voiceguide.match import (
     Match,
     MatchContext,
 )
-from voiceguide.match.normalize import Normalizer, plain
+from voiceguide.match.normalize import Normalizer, phrase_pattern, plain
 from voiceguide.match.safety import SafetyCheck
 from voiceguide.settings import MatchSettings
 
@@ -42,6 +43,10 @@ STOPWORDS = frozenset((
     "again up out off over very get got getting can will would should could"
 ).split())
 """Words too common to count as evidence for any intent."""
+EVIDENCE_PRIOR_WORDS = 0.5
+PARALLEL_FROM = 16
+"""Batches at least this big are scored on every core."""
+"""Unknown words' worth of doubt added to every utterance's evidence."""
 
 
 class WordEvidence:
@@ -77,6 +82,11 @@ class WordEvidence:
                 words[n] = found[0]
         return " ".join(words)
 
+    def coverage(self, text: str) -> float:
+        """Share of the utterance's content words that the knowledge base uses at all."""
+        content = [w for w in text.split() if w not in STOPWORDS]
+        return sum(w in self._index for w in content) / len(content) if content else 0.0
+
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Share of each utterance's evidence that backs each intent, 0..100."""
         result = np.zeros((len(texts), self._weights.shape[0]))
@@ -84,7 +94,10 @@ class WordEvidence:
             known = [self._index[w] for w in text.split() if w in self._index]
             unknown = sum(1 for w in text.split()
                           if w not in self._index and w not in STOPWORDS)
-            total = float(self._strongest[known].sum()) + unknown * self._unknown
+            # The prior stands for words not said: one content word alone ("stay")
+            # must not carry a whole intent.
+            total = (float(self._strongest[known].sum())
+                     + (unknown + EVIDENCE_PRIOR_WORDS) * self._unknown)
             if total:
                 result[row] = self._weights[:, known].sum(axis=1) / total * 100
         return result
@@ -97,11 +110,32 @@ def _similarity(queries: Sequence[str], examples: Sequence[str]) -> np.ndarray:
     phrase ("um so my calf is cramping really badly"), plain ``ratio`` keeps short
     utterances honest ("no" must not equal "no better").
     """
+    # Threads cost more to start than one query takes; batches use every core.
+    workers = -1 if len(queries) >= PARALLEL_FROM else 1
     token_set = process.cdist(queries, examples, scorer=fuzz.token_set_ratio,
-                              dtype=np.float32, workers=-1)
+                              dtype=np.float32, workers=workers)
     whole = process.cdist(queries, examples, scorer=fuzz.ratio, dtype=np.float32,
-                          workers=-1)
+                          workers=workers)
     return (token_set + whole) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """An utterance's ranking before thresholds: what tuning and deciding share."""
+
+    flag: str | None
+    """The red-flag rule met, if any."""
+    elsewhere: bool
+    """It names a body part the guide does not cover, and no part of the leg."""
+    ranked: tuple[int, ...]
+    """Best intent index per public id, best first."""
+    best: float
+    margin: float
+    """Best score minus the runner-up's, in points."""
+    coverage: float
+    """Share of content words the knowledge base knows, 0..1."""
+    similarity: tuple[float, ...]
+    """Unboosted score of each ranked intent, 0..1."""
 
 
 class RapidfuzzMatcher:
@@ -132,6 +166,8 @@ class RapidfuzzMatcher:
         owner = {name: n for n, name in enumerate(publics)}
         self._public_of = np.array([owner[i.public_id] for i in self._intents])
         self._public_names = np.array([i.public_id for i in self._intents])
+        self._elsewhere = phrase_pattern(kb.lexicon.elsewhere or frozenset({"\0"}))
+        self._legs = phrase_pattern(kb.lexicon.legs or frozenset({"\0"}))
         self._muscles = self._slot_table(kb.lexicon.muscles)
         self._sides = self._slot_table(kb.lexicon.sides)
 
@@ -145,6 +181,17 @@ class RapidfuzzMatcher:
 
     def normalize(self, text: str) -> str:
         return self._evidence.correct(self._normalizer.canonical(text))
+
+    def prepare(self, texts: Sequence[str]) -> tuple[list[str], list[str], list[float]]:
+        """Plain text, normalised text, and known-word coverage of each utterance.
+
+        Coverage is taken before misheard words are snapped to known ones, or every
+        word would look known.
+        """
+        plains = [plain(t) for t in texts]
+        canonical = [self._normalizer.canonical(p) for p in plains]
+        coverage = [self._evidence.coverage(c) for c in canonical]
+        return plains, [self._evidence.correct(c) for c in canonical], coverage
 
     def scores(self, folded: Sequence[str]) -> np.ndarray:
         """Utterance-by-intent scores, 0..100, for normalised utterances."""
@@ -160,18 +207,22 @@ class RapidfuzzMatcher:
                 mixed[row, self._exact[text]] = 100.0
         return mixed
 
-    def confidence(self, best: float, margin: float) -> float:
-        w_best, w_margin, bias = self.settings.calibration
-        return 1.0 / (1.0 + math.exp(-(w_best * best + w_margin * margin + bias)))
+    def confidence(self, best: float, margin: float, coverage: float) -> float:
+        w_best, w_margin, w_coverage, bias = self.settings.calibration
+        z = w_best * best + w_margin * margin + w_coverage * coverage + bias
+        return 1.0 / (1.0 + math.exp(-z))
 
     def _slots(self, plain_text: str) -> Mapping[str, str]:
-        padded = f" {plain_text} "
         slots = {}
-        for name, table in (("muscle", self._muscles), ("side", self._sides)):
-            for word, value in table:
-                if f" {word} " in padded:
-                    slots[name] = value
-                    break
+        words = plain_text.split()
+        side = next((v for w, v in self._sides if w in words), None)
+        if side is not None:
+            slots["side"] = side
+        # "the back of my right thigh" names the hamstring once the side is set aside.
+        padded = " " + " ".join(w for w in words if w not in dict(self._sides)) + " "
+        muscle = next((v for w, v in self._muscles if f" {w} " in padded), None)
+        if muscle is not None:
+            slots["muscle"] = muscle
         return MappingProxyType(slots) if slots else NO_SLOTS
 
     def match(self, text: str, context: MatchContext | None = None) -> Match:
@@ -180,42 +231,54 @@ class RapidfuzzMatcher:
     def match_many(self, texts: Sequence[str], context: MatchContext | None = None
                    ) -> list[Match]:
         """Match many utterances with one similarity computation."""
-        plains = [plain(t) for t in texts]
-        folded = [self.normalize(p) for p in plains]
+        plains, folded, coverage = self.prepare(texts)
         per_intent = self.scores(folded)
         return [
-            self._decide(p, f, row, context or MatchContext())
-            for p, f, row in zip(plains, folded, per_intent, strict=True)
+            self._decide(p, f, c, row, context or MatchContext())
+            for p, f, c, row in zip(plains, folded, coverage, per_intent, strict=True)
         ]
 
-    def _decide(self, plain_text: str, folded: str, scores: np.ndarray,
+    def assess(self, plain_text: str, coverage: float, scores: np.ndarray,
+               context: MatchContext) -> Assessment:
+        """Rank the intents for one utterance, before any threshold is applied."""
+        flag = self._safety.red_flag(plain_text)
+        elsewhere = bool(self._elsewhere.search(plain_text)) and not self._legs.search(
+            plain_text)
+        ranked, best, margin = self.rank(scores, context)
+        if flag is None and self._intents[ranked[0]].public_id == EMERGENCY and (
+                self.confidence(best, margin, coverage) < self.settings.emergency_accept
+                or self._safety.denied(plain_text)):
+            # Without a red-flag rule, "emergency" must be clearly meant: sending a
+            # person to call for help over "hot or cold?" teaches them to ignore it.
+            scores = np.where(self._public_names == EMERGENCY, -np.inf, scores)
+            ranked, best, margin = self.rank(scores, context)
+        return Assessment(flag, elsewhere, tuple(ranked), best, margin, coverage,
+                          tuple(max(float(scores[n]), 0.0) / 100 for n in ranked))
+
+    def _decide(self, plain_text: str, folded: str, coverage: float, scores: np.ndarray,
                 context: MatchContext) -> Match:
         slots = self._slots(plain_text)
-        flag = self._safety.red_flag(plain_text)
-        if flag is not None:
-            return Match(EMERGENCY, flag, 1.0, slots, "accept", text=folded)
-        if not folded:
+        found = self.assess(plain_text, coverage, scores, context)
+        if found.flag is not None:
+            return Match(EMERGENCY, found.flag, 1.0, slots, "accept", text=folded)
+        if not folded or found.elsewhere:
             return Match(OUT_OF_SCOPE, None, 1.0, NO_SLOTS, "out_of_scope", text=folded)
-        ranked, best, margin = self.rank(scores, context)
-        top, runner = ranked[0], ranked[1]
-        confidence = self.confidence(best, margin)
+        confidence = self.confidence(found.best, found.margin, found.coverage)
+        top, runner = found.ranked[0], found.ranked[1]
         alternatives = tuple(
-            Alternative(self._intents[n].public_id, self._intents[n].detail,
-                        float(scores[n]) / 100) for n in ranked[1:]
-        )
+            Alternative(self._intents[n].public_id, self._intents[n].detail, score)
+            for n, score in zip(found.ranked, found.similarity, strict=True))
         intent = self._intents[top]
-        outcome = "accept"
-        if confidence < self.settings.accept:
+        outcome = "out_of_scope" if intent.public_id == OUT_OF_SCOPE else "accept"
+        if outcome == "accept" and confidence < self.settings.accept:
             askable = all(self._askable(self._intents[n]) for n in (top, runner))
-            outcome = ("clarify" if askable and margin < self.settings.clarify_margin
+            outcome = ("clarify" if askable and found.margin < self.settings.clarify_margin
                        and confidence >= self.settings.clarify_floor else "out_of_scope")
         if outcome == "out_of_scope":
             return Match(OUT_OF_SCOPE, None, 1.0 - confidence, NO_SLOTS, outcome,
-                         (Alternative(intent.public_id, intent.detail,
-                                      float(scores[top]) / 100), *alternatives),
-                         text=folded)
+                         alternatives, text=folded)
         return Match(intent.public_id, intent.detail, confidence, slots, outcome,
-                     alternatives, text=folded, example=self._best_example(folded, top))
+                     alternatives[1:], text=folded, example=self._best_example(folded, top))
 
     def rank(self, scores: np.ndarray, context: MatchContext
              ) -> tuple[list[int], float, float]:

@@ -53,7 +53,8 @@ def _number(match: re.Match[str]) -> str:
     return str(TENS[tens] + (UNITS.index(unit) if unit else 0))
 
 
-def _phrase_pattern(phrases: Mapping[str, str] | frozenset[str]) -> re.Pattern[str]:
+def phrase_pattern(phrases: Mapping[str, str] | frozenset[str]) -> re.Pattern[str]:
+    """One regex for any of ``phrases`` as whole words, longest first."""
     ordered = sorted(phrases, key=lambda p: (-len(p), p))
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
 
@@ -62,10 +63,10 @@ class Normalizer:
     """Folds an utterance onto the vocabulary the examples are written in."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self._fillers = _phrase_pattern(lexicon.fillers)
+        self._fillers = phrase_pattern(lexicon.fillers)
         folds = {**lexicon.synonyms, **lexicon.muscles}
         self._folds = folds
-        self._fold_pattern = _phrase_pattern(folds)
+        self._fold_pattern = phrase_pattern(folds)
 
     def canonical(self, text: str) -> str:
         """``plain`` text without fillers, with numbers as digits and synonyms folded."""

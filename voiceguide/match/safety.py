@@ -62,6 +62,16 @@ class SafetyCheck:
             for found in pattern.finditer(text)
         )
 
+    def denied(self, plain_text: str) -> bool:
+        """Whether a red-flag word appears only under a negation ("not swollen")."""
+        for rule in self._rules:
+            for group in rule.groups:
+                found = list(group.finditer(plain_text))
+                if found and all(self._negated(plain_text[: f.start()].split())
+                                 for f in found):
+                    return True
+        return False
+
     def red_flag(self, plain_text: str) -> str | None:
         """The id of the rule met by ``plain_text`` (see ``normalize.plain``), or None."""
         for rule in self._rules:
