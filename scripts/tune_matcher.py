@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from voiceguide.kb import load_knowledge_base
 from voiceguide.match import MatchContext
 from voiceguide.match.fuzzy import RapidfuzzMatcher
-from voiceguide.match.normalize import plain
 
 MAX_FALSE_REFUSAL = 0.02
 
