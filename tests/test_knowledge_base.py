@@ -78,10 +78,12 @@ def test_no_example_is_a_dev_set_utterance(guide: Guide) -> None:
     examples = {plain(e) for i in guide.kb.intents.values() for e in i.examples}
     rows = list(csv.DictReader((DATA / "devset.tsv").open(encoding="utf-8"),
                                delimiter="\t"))
-    shared = [r["utterance"] for r in rows if plain(r["utterance"]) in examples]
-    # Some overlap is natural: "stop", "my calf is cramping" are what anyone writes.
-    # More than this would mean the dev set had been pasted into the content.
-    assert len(shared) <= 0.12 * len(rows), shared
+    shared = [r["utterance"] for r in rows if plain(r["utterance"]) in examples
+              and len(r["utterance"].split()) >= 3]
+    # Some overlap is natural: "my calf is cramping" is what anyone writes, and short
+    # controls ("yes please") are not counted at all. More than this would mean the
+    # dev set had been pasted into the content.
+    assert len(shared) <= 0.06 * len(rows), shared
 
 
 def broken_copy(tmp_path: Path) -> Path:

@@ -16,10 +16,10 @@ from voiceguide.match.normalize import plain
 
 # Floors under what was measured when they were set (see the closing note of the
 # core issue); a drop below them is a regression, not noise.
-DEV_TOP1_FLOOR = 0.90
-DEV_OOS_REFUSED_FLOOR = 0.80
-DEV_INSCOPE_REFUSED_CEILING = 0.05
-HELDOUT_TOP1_FLOOR = 0.75
+DEV_TOP1_FLOOR = 0.94
+DEV_OOS_REFUSED_FLOOR = 0.87
+DEV_INSCOPE_REFUSED_CEILING = 0.025
+HELDOUT_TOP1_FLOOR = 0.90
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ def test_out_of_scope_is_refused_and_in_scope_is_not(dev: Scored) -> None:
 def test_held_out_set_generalises(guide: Guide) -> None:
     held = score(guide, "heldout.tsv")
     assert held.top1 >= HELDOUT_TOP1_FLOOR, "\n".join(held.wrong)
+    assert held.emergencies_missed == []
 
 
 def test_cramp_slots_on_the_dev_set(guide: Guide) -> None:
