@@ -36,8 +36,6 @@ class Match:
     """What the guide says first to this, from a fresh start."""
     text: str = ""
     """The utterance as the matcher saw it, after normalisation."""
-    example: str | None = None
-    """The knowledge-base example that scored best, for debugging."""
 
     def to_json(self) -> dict[str, Any]:
         return {

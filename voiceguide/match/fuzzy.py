@@ -278,7 +278,7 @@ class RapidfuzzMatcher:
             return Match(OUT_OF_SCOPE, None, 1.0 - confidence, NO_SLOTS, outcome,
                          alternatives, text=folded)
         return Match(intent.public_id, intent.detail, confidence, slots, outcome,
-                     alternatives[1:], text=folded, example=self._best_example(folded, top))
+                     alternatives[1:], text=folded)
 
     def rank(self, scores: np.ndarray, context: MatchContext
              ) -> tuple[list[int], float, float]:
@@ -301,11 +301,3 @@ class RapidfuzzMatcher:
     @staticmethod
     def _askable(intent: Intent) -> bool:
         return not intent.public_id.startswith("control.") and intent.public_id != EMERGENCY
-
-    def _best_example(self, folded: str, intent_index: int) -> str | None:
-        start = int(self._starts[intent_index])
-        end = (int(self._starts[intent_index + 1]) if intent_index + 1 < len(self._starts)
-               else len(self._examples))
-        found = process.extractOne(folded, self._examples[start:end],
-                                   scorer=fuzz.token_set_ratio)
-        return found[0] if found else None
