@@ -14,7 +14,6 @@ from typing import Protocol, TextIO
 from voiceguide.clock import Clock
 from voiceguide.dialogue.events import (
     Earcon,
-    Pause,
     Say,
     SetVoice,
     SpeechEvent,
@@ -107,8 +106,4 @@ def transcript_line(spoken: Spoken) -> str | None:
         return f"{stamp} guide: {event.text}"
     if isinstance(event, Earcon):
         return f"{stamp} ({event.name.replace('_', ' ')} chime)"
-    if isinstance(event, SetVoice):
-        return None
-    if isinstance(event, Pause | StopSpeaking):
-        return None
     return None
