@@ -126,7 +126,7 @@ def _chat(guide: Guide) -> None:
     session = Session(guide, TerminalSpeaker(), SystemClock())
     if sys.stdin.isatty():
         print("(Type what you would say; Ctrl-D to leave.)")
-    run_live(session, iter(sys.stdin), SystemClock())
+    run_live(session, iter(sys.stdin))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

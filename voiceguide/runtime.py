@@ -63,9 +63,14 @@ class Session:
     def start(self) -> None:
         self._carry_out(self._dialogue.welcome())
 
+    def now(self) -> float:
+        return self._clock.monotonic()
+
     def hear(self, text: str) -> Match:
-        match = self._guide.match(text, self._dialogue.context())
-        now = self._clock.monotonic()
+        # The matcher alone: the dialogue below says the words, so the response a
+        # bare ``Guide.match`` would work out for display is not needed here.
+        match = self._guide.matcher.match(text, self._dialogue.context())
+        now = self.now()
         _LOGGER.debug("heard %r as %s (%.2f)", text, match.intent, match.confidence)
         if self._on_turn is not None:
             self._on_turn(Turn(now, text, match))
@@ -77,7 +82,7 @@ class Session:
 
     def fire_due(self) -> None:
         """Fire every timer whose time has come, earliest first."""
-        while (due := self.next_due()) is not None and due <= self._clock.monotonic():
+        while (due := self.next_due()) is not None and due <= self.now():
             timer_id = min(self._timers, key=self._timers.__getitem__)
             del self._timers[timer_id]
             self._carry_out(self._dialogue.handle(TimerFired(timer_id), due))
@@ -103,7 +108,7 @@ def advance(session: Session, clock: ManualClock, seconds: float) -> None:
     clock.set(until)
 
 
-def run_live(session: Session, lines: Iterator[str], clock: Clock) -> None:
+def run_live(session: Session, lines: Iterator[str]) -> None:
     """Run on the real clock: timers fire while waiting for the next line.
 
     ``lines`` is read on a helper thread (reading a terminal blocks); everything else
@@ -122,7 +127,7 @@ def run_live(session: Session, lines: Iterator[str], clock: Clock) -> None:
     session.start()
     while not session.ended:
         due = session.next_due()
-        timeout = None if due is None else max(due - clock.monotonic(), 0.0)
+        timeout = None if due is None else max(due - session.now(), 0.0)
         try:
             line = inbox.get(timeout=timeout)
         except queue.Empty:

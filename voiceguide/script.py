@@ -23,7 +23,7 @@ from voiceguide.dialogue.events import SpeechEvent
 from voiceguide.errors import ScriptError
 from voiceguide.guide import Guide
 from voiceguide.runtime import Session, Turn, advance
-from voiceguide.speaker import Spoken, transcript_line
+from voiceguide.speaker import Spoken, stamp, transcript_line
 
 MAX_WAIT = 24 * 3600
 """A wait longer than a day is a typing mistake, not a night."""
@@ -40,9 +40,8 @@ class _Transcript:
             self.lines.append(line)
 
     def turn(self, turn: Turn) -> None:
-        minutes, seconds = divmod(turn.at, 60)
         heard = turn.match.detail or turn.match.intent
-        self.lines.append(f"[{int(minutes):02d}:{seconds:04.1f}] you: {turn.text}"
+        self.lines.append(f"{stamp(turn.at)} you: {turn.text}"
                           f"  ({heard}, {turn.match.confidence:.2f})")
 
 

@@ -39,6 +39,16 @@ class Voice:
         self.volume = round(min(max(self.volume + change.volume_change, 0.1), 1.0), 2)
 
 
+def stamp(at: float) -> str:
+    """Clock seconds as a transcript timestamp: ``[01:05.0]``."""
+    minutes, seconds = divmod(at, 60)
+    return f"[{int(minutes):02d}:{seconds:04.1f}]"
+
+
+def chime_text(earcon: Earcon) -> str:
+    return f"({earcon.name.replace('_', ' ')} chime)"
+
+
 class Speaker(Protocol):
     def speak(self, event: SpeechEvent) -> None: ...
 
@@ -54,7 +64,7 @@ class TerminalSpeaker:
         if isinstance(event, Say):
             self._out.write(f"guide: {event.text}\n")
         elif isinstance(event, Earcon):
-            self._out.write(f"       ({event.name.replace('_', ' ')} chime)\n")
+            self._out.write(f"       {chime_text(event)}\n")
         elif isinstance(event, SetVoice):
             self.voice.apply(event)
         self._out.flush()
@@ -99,11 +109,9 @@ class RecordingSpeaker:
 
 def transcript_line(spoken: Spoken) -> str | None:
     """One line of a printed transcript, or None for events nobody would hear."""
-    minutes, seconds = divmod(spoken.at, 60)
-    stamp = f"[{int(minutes):02d}:{seconds:04.1f}]"
     event = spoken.event
     if isinstance(event, Say):
-        return f"{stamp} guide: {event.text}"
+        return f"{stamp(spoken.at)} guide: {event.text}"
     if isinstance(event, Earcon):
-        return f"{stamp} ({event.name.replace('_', ' ')} chime)"
+        return f"{stamp(spoken.at)} {chime_text(event)}"
     return None

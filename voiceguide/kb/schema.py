@@ -148,8 +148,9 @@ def _examples(where: _Where, table: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
     where.unknown_keys(table, INTENT_KEYS)
-    # Controls and the out-of-scope examples are answered from dialogue.toml.
-    is_control = str(table.get("id", "")).startswith("control.") or \
+    # Controls and the out-of-scope examples are answered from dialogue.toml, and
+    # need neither a response nor sources of their own.
+    answered_by_dialogue = str(table.get("id", "")).startswith("control.") or \
         table.get("id") == "out_of_scope"
     muscles = table.get("muscle_routines", {})
     if not isinstance(muscles, dict) or not set(muscles) <= set(MUSCLES):
@@ -159,7 +160,7 @@ def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
         group=where.text(table, "group", required=False),
         label=where.text(table, "label") or "",
         examples=_examples(where, table),
-        response=where.text(table, "response", required=not is_control,
+        response=where.text(table, "response", required=not answered_by_dialogue,
                             spoken=True) or "",
         more=where.text(table, "more", required=False, spoken=True),
         routine=where.text(table, "routine", required=False),
@@ -167,7 +168,8 @@ def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
         follow_up=where.text(table, "follow_up", required=False),
         offer=where.text(table, "offer", required="follow_up" in table,
                          spoken=True),
-        sources=_sources(where, table) if not is_control or "sources" in table else (),
+        sources=(_sources(where, table) if not answered_by_dialogue or "sources" in table
+                 else ()),
     )
 
 

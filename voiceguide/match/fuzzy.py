@@ -11,7 +11,6 @@ An intent's score mixes two views of the utterance:
   unknown dilute the evidence, which is how "what's the weather" stays out of scope.
 """
 
-
 from __future__ import annotations
 
 import math
@@ -44,9 +43,9 @@ STOPWORDS = frozenset((
 ).split())
 """Words too common to count as evidence for any intent."""
 EVIDENCE_PRIOR_WORDS = 0.5
+"""Unknown words' worth of doubt added to every utterance's evidence."""
 PARALLEL_FROM = 16
 """Batches at least this big are scored on every core."""
-"""Unknown words' worth of doubt added to every utterance's evidence."""
 
 
 class WordEvidence:
@@ -161,19 +160,15 @@ class RapidfuzzMatcher:
                        for e in folded}
         self._evidence = WordEvidence(by_intent, self.settings.correction_cutoff)
         self._starts = np.array(starts, dtype=np.intp)
-        publics = sorted({i.public_id for i in self._intents})
-        self._publics = publics
-        owner = {name: n for n, name in enumerate(publics)}
+        owner = {name: n for n, name in enumerate(sorted({i.public_id
+                                                           for i in self._intents}))}
         self._public_of = np.array([owner[i.public_id] for i in self._intents])
         self._public_names = np.array([i.public_id for i in self._intents])
         self._elsewhere = phrase_pattern(kb.lexicon.elsewhere or frozenset({"\0"}))
         self._legs = phrase_pattern(kb.lexicon.legs or frozenset({"\0"}))
-        self._muscles = self._slot_table(kb.lexicon.muscles)
-        self._sides = self._slot_table(kb.lexicon.sides)
-
-    @staticmethod
-    def _slot_table(words: Mapping[str, str]) -> list[tuple[str, str]]:
-        return sorted(words.items(), key=lambda item: -len(item[0]))
+        # Longest phrase first, so "back of my thigh" is found before "thigh".
+        self._muscles = sorted(kb.lexicon.muscles.items(), key=lambda item: -len(item[0]))
+        self._sides = kb.lexicon.sides
 
     @property
     def examples(self) -> Sequence[str]:
@@ -215,11 +210,11 @@ class RapidfuzzMatcher:
     def _slots(self, plain_text: str) -> Mapping[str, str]:
         slots = {}
         words = plain_text.split()
-        side = next((v for w, v in self._sides if w in words), None)
+        side = next((self._sides[w] for w in words if w in self._sides), None)
         if side is not None:
             slots["side"] = side
         # "the back of my right thigh" names the hamstring once the side is set aside.
-        padded = " " + " ".join(w for w in words if w not in dict(self._sides)) + " "
+        padded = " " + " ".join(w for w in words if w not in self._sides) + " "
         muscle = next((v for w, v in self._muscles if f" {w} " in padded), None)
         if muscle is not None:
             slots["muscle"] = muscle

@@ -56,21 +56,20 @@ class SafetyCheck:
                 return True
         return False
 
+    def _hits(self, pattern: re.Pattern[str], text: str) -> list[bool]:
+        """For each place ``pattern`` occurs in ``text``: is it negated there?"""
+        return [self._negated(text[: found.start()].split())
+                for found in pattern.finditer(text)]
+
     def _present(self, pattern: re.Pattern[str], text: str) -> bool:
-        return any(
-            not self._negated(text[: found.start()].split())
-            for found in pattern.finditer(text)
-        )
+        return any(not negated for negated in self._hits(pattern, text))
 
     def denied(self, plain_text: str) -> bool:
         """Whether a red-flag word appears only under a negation ("not swollen")."""
-        for rule in self._rules:
-            for group in rule.groups:
-                found = list(group.finditer(plain_text))
-                if found and all(self._negated(plain_text[: f.start()].split())
-                                 for f in found):
-                    return True
-        return False
+        return any(
+            (hits := self._hits(group, plain_text)) and all(hits)
+            for rule in self._rules for group in rule.groups
+        )
 
     def red_flag(self, plain_text: str) -> str | None:
         """The id of the rule met by ``plain_text`` (see ``normalize.plain``), or None."""
