@@ -19,3 +19,15 @@ class ScriptError(VoiceguideError):
 
 class InputFileError(VoiceguideError):
     """A file named on the command line cannot be read."""
+
+
+class AudioFileError(VoiceguideError):
+    """An audio file is missing, corrupt, or in a form the guide cannot convert."""
+
+
+class ModelError(VoiceguideError):
+    """A speech model is missing, incomplete, or could not be downloaded."""
+
+
+class AudioDeviceError(VoiceguideError):
+    """No usable microphone or speaker, or the device went away."""

@@ -42,13 +42,16 @@ class Session:
     """One conversation, from welcome to goodbye."""
 
     def __init__(self, guide: Guide, speaker: Speaker, clock: Clock,
-                 on_turn: Callable[[Turn], None] | None = None) -> None:
+                 on_turn: Callable[[Turn], None] | None = None,
+                 speech_ends: Callable[[], float] | None = None) -> None:
         self._guide = guide
         self._speaker = speaker
         self._clock = clock
         self._dialogue = guide.dialogue()
         self._timers: dict[str, float] = {}
         self._on_turn = on_turn
+        self._speech_ends = speech_ends
+        """When the audio queued so far will have played; None when speech is instant."""
         self.ended = False
 
     @property
@@ -67,9 +70,16 @@ class Session:
         return self._clock.monotonic()
 
     def hear(self, text: str) -> Match:
-        # The matcher alone: the dialogue below says the words, so the response a
-        # bare ``Guide.match`` would work out for display is not needed here.
-        match = self._guide.matcher.match(text, self._dialogue.context())
+        return self.respond(text, self.understand(text))
+
+    def understand(self, text: str) -> Match:
+        """The match in the dialogue's current context, without acting on it."""
+        # The matcher alone: the dialogue says the words, so the response a bare
+        # ``Guide.match`` would work out for display is not needed here.
+        return self._guide.matcher.match(text, self._dialogue.context())
+
+    def respond(self, text: str, match: Match) -> Match:
+        """Act on a match; the voice loop adjusts it for the recogniser's doubt first."""
         now = self.now()
         _LOGGER.debug("heard %r as %s (%.2f)", text, match.intent, match.confidence)
         if self._on_turn is not None:
@@ -90,7 +100,10 @@ class Session:
     def _carry_out(self, actions: Iterable[Action]) -> None:
         for action in actions:
             if isinstance(action, StartTimer):
-                self._timers[action.timer_id] = action.due
+                due = action.due
+                if action.after_speech and self._speech_ends is not None:
+                    due += max(0.0, self._speech_ends() - self.now())
+                self._timers[action.timer_id] = due
             elif isinstance(action, CancelTimer):
                 self._timers.pop(action.timer_id, None)
             elif isinstance(action, End):

@@ -51,7 +51,28 @@ class DialogueSettings:
     """Share of full volume added or taken away by "louder" and "quieter"."""
 
 
+ACTIVATIONS = ("wake", "always", "key")
+
+
+@dataclass(frozen=True, slots=True)
+class ListenSettings:
+    activation: str = "always"
+    """``always`` (every utterance), ``wake`` (the wake phrase first, when idle) or
+    ``key`` (space bar, when idle). Inside a routine the guide always listens."""
+    wake_phrase: str = "hello guide"
+    wake_threshold: float = 1e-20
+    """PocketSphinx keyphrase threshold: lower spots more, and false-triggers more."""
+    listen_window: float = 8.0
+    """Seconds after the wake phrase or the key in which an utterance is taken."""
+    asr_floor: float = 0.0
+    """Recogniser confidence below which a non-emergency match counts as out of scope."""
+    echo_overlap: float = 0.6
+    """Share of a barge-in's words found in what the guide is saying at which it is
+    taken for the guide's own voice coming back through the microphone."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     match: MatchSettings = field(default_factory=MatchSettings)
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
+    listen: ListenSettings = field(default_factory=ListenSettings)

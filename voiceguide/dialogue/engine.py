@@ -88,6 +88,7 @@ class Dialogue:
         self._offer: _Offer | None = None
         self._candidates: tuple[Match, ...] = ()
         self._timer: str | None = None
+        self._timer_due = 0.0
         self._timer_ids = itertools.count(1)
         self._no_answers: dict[int, int] = {}
         self._last: list[Say] = []
@@ -124,6 +125,11 @@ class Dialogue:
             if event.timer_id != self._timer:
                 return []
             self._timer = None
+            late = now - self._timer_due
+            if late > 0 and self._running is not None:
+                # The runtime held the timer back while speech played; the hold's end
+                # moves with it so the countdown runs from when it was heard.
+                self._running = replace(self._running, ends=self._running.ends + late)
             return self._timer_fired(now)
         return self._heard(event.match, now)
 
@@ -224,8 +230,8 @@ class Dialogue:
         actions: list[Action] = [self._prompt("resumed")]
         if self.mode is Mode.CHECKIN:
             actions.append(self._say(step.ask or "", self._step_key(running)))
-            return actions + self._start_timer(ends)
-        return actions + self._start_timer(self._next_due(ends))
+            return actions + self._start_timer(ends, after_speech=True)
+        return actions + self._start_timer(self._next_due(ends), after_speech=True)
 
     def _on_repeat(self, match: Match, _now: float) -> list[Action]:
         if not self._last:
@@ -381,13 +387,14 @@ class Dialogue:
                 self.mode = Mode.CHECKIN
                 ends = now + self._settings.checkin_timeout
                 self._running = replace(running, ends=ends, asked=1)
-                return actions + [self._say(step.ask or "", key)] + self._start_timer(ends)
+                return actions + [self._say(step.ask or "", key)] + \
+                    self._start_timer(ends, after_speech=True)
             self.mode = Mode.ROUTINE
             ends = now + step.seconds
             self._running = replace(running, ends=ends, next_cue=0)
             if step.say:
                 actions.append(self._say(step.say, key))
-            return actions + self._start_timer(self._next_due(ends))
+            return actions + self._start_timer(self._next_due(ends), after_speech=True)
         return actions + self._finish_routine()
 
     def _next_due(self, ends: float) -> float:
@@ -410,7 +417,7 @@ class Dialogue:
             ends = now + self._settings.checkin_timeout
             self._running = replace(running, ends=ends, asked=running.asked + 1)
             return [self._prompt("checkin_again", question=step.ask or "")] + \
-                self._start_timer(ends)
+                self._start_timer(ends, after_speech=True)
         if step.kind == "hold" and running.next_cue < len(step.cues):
             left = step.cues[running.next_cue]
             self._running = replace(running, next_cue=running.next_cue + 1)
@@ -436,9 +443,10 @@ class Dialogue:
 
     # ---------------------------------------------------------------- helpers
 
-    def _start_timer(self, due: float) -> list[Action]:
+    def _start_timer(self, due: float, after_speech: bool = False) -> list[Action]:
         self._timer = f"t{next(self._timer_ids)}"
-        return [StartTimer(self._timer, due)]
+        self._timer_due = due
+        return [StartTimer(self._timer, due, after_speech)]
 
     def _cancel_timer_into(self, actions: list[Action]) -> None:
         if self._timer is not None:

@@ -65,6 +65,9 @@ class StartTimer:
     timer_id: str
     due: float
     """Monotonic seconds, on the clock the dialogue was given ``now`` from."""
+    after_speech: bool = False
+    """Count from when what was said before it has been heard, not from ``now``: a
+    hold begins once its instructions have been spoken, however long they take."""
 
 
 @dataclass(frozen=True, slots=True)

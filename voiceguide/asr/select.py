@@ -1,0 +1,58 @@
+"""Which recogniser to run: ``--asr auto`` takes Vosk when a model is installed and
+PocketSphinx otherwise; a broken Vosk model falls back to PocketSphinx and says so."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from voiceguide.asr import Recognizer
+from voiceguide.asr.domain import build, sentences
+from voiceguide.asr.download import default_models_dir
+from voiceguide.errors import ModelError
+from voiceguide.kb import KnowledgeBase
+
+_LOGGER = logging.getLogger(__name__)
+
+ENGINES = ("auto", "pocketsphinx", "vosk")
+MODEL_ENV = "VOICEGUIDE_VOSK_MODEL"
+DEFAULT_VARIANT = "domain"
+"""The PocketSphinx language model the guide runs on; ``scripts/compare_asr.py``
+measured the three variants on rendered speech (see its docstring for the figures)."""
+
+
+def find_vosk_model(explicit: Path | None = None) -> Path | None:
+    """``--model``, then ``$VOICEGUIDE_VOSK_MODEL``, then any model under ``models/``."""
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(MODEL_ENV):
+        return Path(env)
+    models = default_models_dir()
+    found = sorted(models.glob("vosk-model*")) if models.is_dir() else []
+    return next((path for path in found if path.is_dir()), None)
+
+
+def make_recognizer(kb: KnowledgeBase, engine: str = "auto", model: Path | None = None,
+                    variant: str = DEFAULT_VARIANT, extra: tuple[str, ...] = ()
+                    ) -> Recognizer:
+    if engine not in ENGINES:
+        raise ModelError(f"unknown recogniser {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine in ("auto", "vosk"):
+        path = find_vosk_model(model)
+        if path is None and engine == "vosk":
+            raise ModelError("no Vosk model installed; run `voiceguide models download` or "
+                             f"give --model PATH (or set {MODEL_ENV})")
+        if path is not None:
+            try:
+                from voiceguide.asr.vosk_engine import VoskRecognizer
+
+                words = sorted({w for s in sentences(kb, extra) for w in s.split()})
+                return VoskRecognizer(path, words)
+            except ModelError as error:
+                if engine == "vosk":
+                    raise
+                _LOGGER.warning("%s; using PocketSphinx instead", error)
+    from voiceguide.asr.sphinx import PocketSphinxRecognizer
+
+    return PocketSphinxRecognizer(build(kb, variant, extra))

@@ -1,0 +1,178 @@
+"""Where the guide's audio goes: the sound card, a WAV file, or nowhere.
+
+Every sink plays asynchronously on the loop's clock: ``play`` queues samples and
+returns at once, ``busy`` says whether anything is still sounding, and ``stop`` cuts
+it off (barge-in). The file and null sinks keep time on the clock they are given, so a
+simulated night behaves like a real one: what is "still playing" at a given moment is
+the same whether the clock is real or advanced by a test.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.audio.pcm import RATE, write_wav
+from voiceguide.clock import Clock
+from voiceguide.errors import AudioDeviceError
+
+
+class AudioSink(Protocol):
+    def play(self, samples: np.ndarray) -> float:
+        """Queue float samples (16 kHz mono, -1..1); returns the clock time they start."""
+
+    def busy(self) -> bool:
+        """Is anything still sounding or queued?"""
+
+    def ends_at(self) -> float:
+        """Clock time at which everything queued will have played."""
+
+    def stop(self) -> None:
+        """Cut off everything playing or queued."""
+
+    def close(self) -> None: ...
+
+
+class TimelineSink:
+    """A sink that only keeps time: audio plays from when it is queued (or when what is
+    ahead of it ends) for as long as it lasts. Records nothing; ``WavSink`` does."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._until = 0.0
+        self.first_sample_at: float | None = None
+
+    def play(self, samples: np.ndarray) -> float:
+        start = max(self._clock.monotonic(), self._until)
+        self._until = start + samples.size / RATE
+        self._record(start, samples)
+        if self.first_sample_at is None:
+            self.first_sample_at = start
+        return start
+
+    def busy(self) -> bool:
+        return self._clock.monotonic() < self._until
+
+    def ends_at(self) -> float:
+        return max(self._clock.monotonic(), self._until)
+
+    def stop(self) -> None:
+        now = self._clock.monotonic()
+        if now < self._until:
+            self._cut(now)
+            self._until = now
+
+    def close(self) -> None:
+        pass
+
+    def _record(self, start: float, samples: np.ndarray) -> None:
+        pass
+
+    def _cut(self, at: float) -> None:
+        pass
+
+
+class NullSink(TimelineSink):
+    """Plays into nothing: for captions-only use and for tests of the loop's timing."""
+
+
+class WavSink(TimelineSink):
+    """Records what the guide says, with the silences between, into a WAV file.
+
+    Written on ``close``: a whole night is a few hundred megabytes at most, and one
+    atomic write means a half-written file never replaces a good one.
+    """
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        super().__init__(clock)
+        self._path = path
+        self._origin = clock.monotonic()
+        self._pieces: list[tuple[int, np.ndarray]] = []
+
+    def _record(self, start: float, samples: np.ndarray) -> None:
+        self._pieces.append((round((start - self._origin) * RATE), samples.copy()))
+
+    def _cut(self, at: float) -> None:
+        cut = round((at - self._origin) * RATE)
+        kept = []
+        for offset, samples in self._pieces:
+            if offset < cut:
+                kept.append((offset, samples[:cut - offset]))
+        self._pieces = kept
+
+    def audio(self) -> np.ndarray:
+        """Everything played so far, as float samples from the sink's start."""
+        end = max((offset + s.size for offset, s in self._pieces), default=0)
+        out = np.zeros(end)
+        for offset, samples in self._pieces:
+            out[offset:offset + samples.size] += samples
+        return out
+
+    def close(self) -> None:
+        write_wav(self._path, self.audio())
+
+
+class SoundDeviceSink:
+    """The sound card, through a callback stream that pulls from a queue of blocks."""
+
+    def __init__(self, clock: Clock, device: int | str | None = None) -> None:
+        try:
+            import sounddevice
+        except OSError as error:  # PortAudio missing
+            raise AudioDeviceError(f"cannot load the audio library ({error}); install "
+                                   "libportaudio2") from None
+        self._clock = clock
+        self._blocks: deque[np.ndarray] = deque()
+        self._lock = threading.Lock()
+        self.first_sample_at: float | None = None
+        try:
+            self._stream = sounddevice.OutputStream(
+                samplerate=RATE, channels=1, dtype="float32", device=device,
+                callback=self._fill)
+            self._stream.start()
+        except Exception as error:
+            raise AudioDeviceError(f"cannot open the speaker ({error}); check that a "
+                                   "sound card is connected") from None
+
+    def _fill(self, out: np.ndarray, frames: int, _time: object, _status: object) -> None:
+        out.fill(0.0)
+        filled = 0
+        with self._lock:
+            while filled < frames and self._blocks:
+                block = self._blocks[0]
+                take = min(frames - filled, block.size)
+                out[filled:filled + take, 0] = block[:take]
+                filled += take
+                if take == block.size:
+                    self._blocks.popleft()
+                else:
+                    self._blocks[0] = block[take:]
+
+    def play(self, samples: np.ndarray) -> float:
+        with self._lock:
+            self._blocks.append(samples.astype(np.float32))
+        now = self._clock.monotonic()
+        if self.first_sample_at is None:
+            self.first_sample_at = now
+        return now
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._blocks)
+
+    def ends_at(self) -> float:
+        with self._lock:
+            queued = sum(block.size for block in self._blocks)
+        return self._clock.monotonic() + queued / RATE
+
+    def stop(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+
+    def close(self) -> None:
+        self._stream.stop()
+        self._stream.close()

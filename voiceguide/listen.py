@@ -1,0 +1,194 @@
+"""The hands-free loop: audio in -> utterance -> transcript -> match -> dialogue ->
+speech out, with timers firing between frames.
+
+It drives the same ``Session`` as ``voiceguide chat``; only the ends differ. Frames
+come from an ``AudioSource`` (microphone, files, or silence), and what the guide says
+goes to a ``VoiceSpeaker`` and its sink. Everything happens on one thread, frame by
+frame, so the dialogue is never touched by two threads and a file source on a manual
+clock replays a whole night exactly.
+
+While the guide is talking it still listens, but only for barge-in: "stop", "pause",
+"repeat" and emergencies cut it off; anything else said over it is ignored, and so is
+its own voice coming back through the microphone (the echo check).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from voiceguide.asr import Recognizer, Transcript, transcribe
+from voiceguide.audio.sinks import AudioSink
+from voiceguide.audio.sources import AudioSource
+from voiceguide.audio.vad import Endpointer, Utterance
+from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match
+from voiceguide.match.normalize import plain
+from voiceguide.runtime import Session
+from voiceguide.settings import ListenSettings
+from voiceguide.speech_out import VoiceSpeaker
+
+_LOGGER = logging.getLogger(__name__)
+
+BARGE_IN = frozenset({"control.stop", "control.pause", "control.repeat",
+                      "control.goodbye", EMERGENCY})
+"""What may cut the guide off mid-sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeardTurn:
+    """One utterance through the loop, with the timings ``ask`` and the logs report."""
+
+    transcript: Transcript
+    match: Match | None
+    """None when the utterance was not acted on (no wake phrase, an echo, talk-over)."""
+    why: str
+    """``answered``, ``barge_in``, ``echo``, ``talk_over``, ``not_activated``, ``wake``."""
+    asr_ms: float
+    match_ms: float
+
+
+def heard_as(session: Session, transcript: Transcript, floor: float) -> Match:
+    """The match, downgraded to out of scope when the recogniser doubted its own words.
+
+    An emergency is never downgraded: a doubtful "my leg is swollen and hot" is still
+    worth sending to help.
+    """
+    match = session.understand(transcript.text)
+    if (transcript.confidence < floor and match.intent != EMERGENCY
+            and match.outcome != OUT_OF_SCOPE):
+        return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE)
+    return match
+
+
+def is_echo(text: str, recent: list[str], overlap: float) -> bool:
+    """Are most of ``text``'s words in what the guide is saying right now?"""
+    words = plain(text).split()
+    if not words or not recent:
+        return False
+    said = set(plain(" ".join(recent)).split())
+    return sum(word in said for word in words) / len(words) >= overlap
+
+
+class WakeSpotter:
+    """PocketSphinx keyphrase spotting, run on each finished utterance when idle."""
+
+    def __init__(self, phrase: str, threshold: float) -> None:
+        from pocketsphinx import Decoder
+
+        from voiceguide.asr.sphinx import keyphrase_config
+
+        self.phrase = phrase
+        self._decoder = Decoder(**keyphrase_config(phrase, threshold, None))
+
+    def spotted(self, pcm: bytes) -> bool:
+        self._decoder.start_utt()
+        self._decoder.process_raw(pcm, False, True)
+        self._decoder.end_utt()
+        return self._decoder.hyp() is not None
+
+
+class VoiceLoop:
+    def __init__(self, session: Session, recognizer: Recognizer, speaker: VoiceSpeaker,
+                 sink: AudioSink, settings: ListenSettings | None = None,
+                 wake: WakeSpotter | None = None,
+                 on_turn: Callable[[HeardTurn], None] | None = None) -> None:
+        self.session = session
+        self._recognizer = recognizer
+        self._speaker = speaker
+        self._sink = sink
+        self._settings = settings or ListenSettings()
+        if self._settings.activation == "wake" and wake is None:
+            raise ValueError("wake activation needs a WakeSpotter")
+        self._wake = wake
+        self._on_turn = on_turn
+        self._endpointer = Endpointer()
+        self._window_until = float("-inf")
+        self._talking_over = False
+        self.turns: list[HeardTurn] = []
+
+    # ----------------------------------------------------------- turn taking
+
+    def waiting_for_person(self) -> bool:
+        """The guide is quiet and a person would speak now (used by file sources)."""
+        return not self._sink.busy() and self.session.mode != "routine"
+
+    def settled(self) -> bool:
+        """Nothing left to happen without the person: no timer, nothing sounding."""
+        return self.session.ended or (not self._sink.busy() and not self.session.timers)
+
+    def open_window(self) -> None:
+        """The key was pressed (or the wake phrase heard): listen for one utterance."""
+        self._window_until = self.session.now() + self._settings.listen_window
+        self._speaker.chime("listening")
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self, source: AudioSource) -> None:
+        self.session.start()
+        for frame in source.frames():
+            self.session.fire_due()
+            was_speaking = self._endpointer.in_speech
+            utterance = self._endpointer.push(frame)
+            if not was_speaking and self._endpointer.in_speech:
+                self._talking_over = self._sink.busy()
+            if utterance is not None:
+                self._heard(utterance)
+            if self.session.ended and not self._sink.busy():
+                break
+
+    def _activated(self) -> bool:
+        if self._settings.activation == "always" or self.session.mode != "idle":
+            return True
+        return self.session.now() <= self._window_until
+
+    def _heard(self, utterance: Utterance) -> None:
+        talking_over, self._talking_over = self._talking_over or self._sink.busy(), False
+        if not talking_over and not self._activated():
+            if self._wake is not None and self._wake.spotted(bytes(utterance.pcm)):
+                self.open_window()
+                self._log(HeardTurn(Transcript(self._wake.phrase, 1.0), None, "wake", 0, 0))
+            return
+        started = time.perf_counter()
+        transcript = transcribe(self._recognizer, bytes(utterance.pcm))
+        asr_ms = (time.perf_counter() - started) * 1000
+        if self._wake is not None:
+            transcript = replace(transcript, text=_strip_phrase(transcript.text,
+                                                                self._wake.phrase))
+        started = time.perf_counter()
+        match = heard_as(self.session, transcript, self._settings.asr_floor)
+        match_ms = (time.perf_counter() - started) * 1000
+        if talking_over:
+            if is_echo(transcript.text, self._speaker.recent, self._settings.echo_overlap):
+                self._log(HeardTurn(transcript, None, "echo", asr_ms, match_ms))
+                return
+            if match.outcome != "accept" or match.intent not in BARGE_IN:
+                self._log(HeardTurn(transcript, None, "talk_over", asr_ms, match_ms))
+                return
+            self._speaker.stop()
+        elif not transcript.text:
+            self._speaker.chime("not_caught")
+            self._log(HeardTurn(transcript, None, "empty", asr_ms, match_ms))
+            return
+        self._window_until = float("-inf")
+        if match.outcome == "accept":
+            self._speaker.chime("understood")
+        self.session.respond(transcript.text, match)
+        self._log(HeardTurn(transcript, match, "barge_in" if talking_over else "answered",
+                            asr_ms, match_ms))
+
+    def _log(self, turn: HeardTurn) -> None:
+        self.turns.append(turn)
+        _LOGGER.info("%s: %r -> %s", turn.why, turn.transcript.text,
+                     turn.match.intent if turn.match else "-")
+        if self._on_turn is not None:
+            self._on_turn(turn)
+
+
+def _strip_phrase(text: str, phrase: str) -> str:
+    """"hello guide my calf is cramping" -> "my calf is cramping"."""
+    words, wake = text.split(), phrase.lower().split()
+    if words[:len(wake)] == wake:
+        return " ".join(words[len(wake):])
+    return text

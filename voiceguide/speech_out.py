@@ -1,0 +1,102 @@
+"""The speaker that talks: speech events become synthesised sentences and earcons in an
+audio sink, with the person's rate and volume applied as they change them.
+
+It stands behind the same ``Speaker`` interface as the terminal and recording
+speakers, so the dialogue cannot tell them apart. Captions of everything said can go
+to a text stream as well, for a carer glancing at a screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TextIO
+
+import numpy as np
+
+from voiceguide.audio.earcons import earcon
+from voiceguide.audio.pcm import RATE
+from voiceguide.audio.sinks import AudioSink
+from voiceguide.clock import Clock
+from voiceguide.dialogue.events import Earcon, Pause, Say, SetVoice, SpeechEvent, StopSpeaking
+from voiceguide.errors import VoiceguideError
+from voiceguide.speaker import Voice, chime_text
+from voiceguide.tts import Synthesizer, sentences
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class VoiceSpeaker:
+    """Speaks through ``synth`` into ``sink``; ``spoken`` keeps what is playing for the
+    loop's echo check."""
+
+    def __init__(self, synth: Synthesizer | None, sink: AudioSink, clock: Clock,
+                 voice: Voice | None = None, captions: TextIO | None = None,
+                 on_audio: Callable[[float], None] | None = None) -> None:
+        self._synth = synth
+        self._sink = sink
+        self._clock = clock
+        self.voice = voice or Voice()
+        self._captions = captions
+        self._on_audio = on_audio
+        self.recent: list[str] = []
+        """Sentences queued since the sink was last quiet: what an echo would contain."""
+        self._engine_failed = False
+
+    def speak(self, event: SpeechEvent) -> None:
+        if not self._sink.busy():
+            self.recent.clear()
+        if isinstance(event, Say):
+            self._caption(f"guide: {event.text}")
+            rate = round(self.voice.rate * event.rate)
+            for sentence in sentences(event.text):
+                self.recent.append(sentence)
+                self._play(self._render(sentence, rate))
+        elif isinstance(event, Earcon):
+            self._caption(f"       {chime_text(event)}")
+            self._play(earcon(event.name))
+        elif isinstance(event, Pause):
+            self._play(np.zeros(int(event.seconds * RATE)))
+        elif isinstance(event, SetVoice):
+            self.voice.apply(event)
+        elif isinstance(event, StopSpeaking):
+            self.stop()
+
+    def ends_at(self) -> float:
+        """When everything said so far will have been heard."""
+        return self._sink.ends_at()
+
+    def chime(self, name: str) -> None:
+        """An earcon the loop plays on its own account (listening, understood)."""
+        self.speak(Earcon(name))
+
+    def stop(self) -> None:
+        self._sink.stop()
+        self.recent.clear()
+
+    def _render(self, sentence: str, rate: int) -> np.ndarray:
+        if self._synth is None:
+            return np.zeros(0)
+        for _attempt in range(2):
+            try:
+                return self._synth.render(sentence, rate)
+            except VoiceguideError as error:
+                failure = error
+        # Captions and earcons carry on; the log says so once, not once per sentence.
+        if not self._engine_failed:
+            _LOGGER.error("speech engine failed on %r, continuing with captions: %s",
+                          sentence, failure)
+            self._engine_failed = True
+        return np.zeros(0)
+
+    def _play(self, samples: np.ndarray) -> None:
+        if samples.size == 0:
+            return
+        start = self._sink.play(samples * self.voice.volume)
+        if self._on_audio is not None:
+            self._on_audio(start)
+
+    def _caption(self, line: str) -> None:
+        if self._captions is not None:
+            self._captions.write(line + "\n")
+            self._captions.flush()

@@ -1,0 +1,91 @@
+"""Speech synthesis behind one interface: text in, 16 kHz samples out.
+
+The guide renders speech to samples and plays them through its own sink instead of
+letting the engine talk to the sound card, so barge-in can cut a sentence off, a WAV
+sink can record it, and rate and volume apply the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.audio.pcm import read_wav
+from voiceguide.errors import VoiceguideError
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "gmw/en-us"
+"""espeak-ng's US English voice; ``--voice`` takes any id ``voiceguide voices`` lists."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class SpeechEngineError(VoiceguideError):
+    """The speech engine is missing or failed."""
+
+
+class Synthesizer(Protocol):
+    name: str
+
+    def render(self, text: str, rate: int) -> np.ndarray:
+        """``text`` at ``rate`` words a minute, as float samples (16 kHz mono, -1..1)."""
+
+
+def sentences(text: str) -> list[str]:
+    """Split for speaking one sentence at a time, so the first starts sooner."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+class Pyttsx3Synthesizer:
+    """pyttsx3 driving espeak-ng, rendering to a file per sentence (a few milliseconds)."""
+
+    def __init__(self, voice: str | None = None) -> None:
+        try:
+            import pyttsx3
+
+            self._engine = pyttsx3.init("espeak")
+        except Exception as error:
+            raise SpeechEngineError(f"cannot start the speech engine ({error}); install "
+                                    "espeak-ng") from None
+        known = {v.id for v in self._engine.getProperty("voices")}
+        chosen = voice or DEFAULT_VOICE
+        if chosen not in known:
+            if voice is not None:
+                raise SpeechEngineError(f"no voice {voice!r}; run `voiceguide voices` to "
+                                        "see the installed ones")
+            chosen = next((v for v in sorted(known) if v.endswith("/en")), sorted(known)[0])
+        self._engine.setProperty("voice", chosen)
+        self.name = f"espeak-ng:{chosen}"
+        self._lock = threading.Lock()
+        self._folder = tempfile.TemporaryDirectory(prefix="voiceguide-tts-")
+
+    def render(self, text: str, rate: int) -> np.ndarray:
+        path = Path(self._folder.name) / "sentence.wav"
+        with self._lock, contextlib.redirect_stdout(io.StringIO()):
+            # The driver prints "Audio saved to ..." for every file; nobody needs that.
+            path.unlink(missing_ok=True)
+            self._engine.setProperty("rate", rate)
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            if not path.exists():
+                raise SpeechEngineError("the speech engine produced no audio; check that "
+                                        "espeak-ng works: espeak-ng hello")
+            samples = read_wav(path)
+        return samples.astype(np.float64) / 32768.0
+
+
+def voices() -> list[tuple[str, str]]:
+    """(id, name) of every English voice the engine has."""
+    import pyttsx3
+
+    engine = pyttsx3.init("espeak")
+    return [(v.id, v.name) for v in engine.getProperty("voices")
+            if any(str(lang).startswith("en") for lang in v.languages)]
