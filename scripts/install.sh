@@ -12,14 +12,15 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 
 # espeak-ng speaks, libportaudio2 lets sounddevice open the sound card, sox converts
-# audio. Without them the text guide still works, so a failure here only warns.
+# audio, flite is the second voice the speech tests render with. Without them the text
+# guide still works, so a failure here only warns.
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! { $sudo apt-get update -qq &&
          $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-           espeak-ng libportaudio2 sox >/dev/null; }; then
-    echo "warning: could not install espeak-ng, libportaudio2 and sox; speech may not work." >&2
+           espeak-ng libportaudio2 sox flite >/dev/null; }; then
+    echo "warning: could not install espeak-ng, libportaudio2, sox and flite; speech may not work." >&2
   fi
 fi
 

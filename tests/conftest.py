@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -20,3 +24,29 @@ def guide() -> Guide:
 @pytest.fixture
 def night(guide: Guide) -> Night:
     return Night(guide)
+
+
+def _render_speech_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("render_speech",
+                                                  ROOT / "scripts" / "render_speech.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Any]]:
+    """Renders (intent, text) rows with real synthesisers, at test time, into one
+    session folder; skips when espeak-ng, flite or sox is missing."""
+    module = _render_speech_module()
+    folder = tmp_path_factory.mktemp("speech")
+
+    def render(rows: list[tuple[str, str]], voices: tuple[str, ...] = ("flite:awb",),
+               snrs: tuple[str, ...] = ("clean",)) -> list[Any]:
+        try:
+            return list(module.render(rows, folder, voices, snrs, jobs=2))
+        except module.MissingTool as error:
+            pytest.skip(f"cannot render speech here: {error}")
+
+    return render

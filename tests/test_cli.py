@@ -112,3 +112,38 @@ def test_python_dash_m_chat_over_a_pipe() -> None:
     assert "Stay sitting or lying down" in done.stdout
     assert "guide: Okay, I've stopped." in done.stdout
     assert done.stdout.strip().endswith("call me if you need me.")
+
+
+def test_listen_plays_files_through_the_loop_and_records_the_guide(tmp_path: Path) -> None:
+    speech = tmp_path / "stop.wav"
+    out = tmp_path / "guide.wav"
+    subprocess.run(["flite", "-voice", "awb", "-t", "goodbye", "-o", str(speech)],
+                   check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "listen", "--asr", "pocketsphinx", "--fast",
+         "--input", f"wav:{speech}", "--output", f"wav:{out}"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "guide: Hello." in done.stdout  # captions of what was said
+    assert "heard: goodbye" in done.stdout
+    assert out.stat().st_size > 16000 * 2 * 3  # seconds of recorded speech
+
+
+def test_say_to_a_file_and_a_missing_input_file(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "said.wav"
+    assert main(["say", "Hold the stretch.", "--out", str(out)]) == 0
+    from voiceguide.audio.pcm import read_wav
+
+    assert 0.5 < read_wav(out).size / 16000 < 5
+    assert main(["listen", "--fast", "--input", f"wav:{tmp_path / 'nope.wav'}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not exist" in err[0]
+
+
+def test_no_arguments_and_no_microphone_falls_back_to_typing() -> None:
+    done = subprocess.run([sys.executable, "-m", "voiceguide"], input="goodbye\n",
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("No microphone found")
+    assert "guide:" in done.stdout

@@ -1,4 +1,4 @@
-"""Command line: ``voiceguide [chat|match|intents|script]``.
+"""Command line: ``voiceguide [listen|chat|ask|transcribe|say|match|intents|script|models]``.
 
 Arguments become a frozen ``Settings`` at once; everything after that is library code.
 A ``VoiceguideError`` is printed as one line and exits with status 2.
@@ -11,15 +11,23 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from voiceguide import __version__
+from voiceguide import __version__, hands_free
+from voiceguide.audio.sources import microphone_available
 from voiceguide.clock import SystemClock
 from voiceguide.errors import InputFileError, VoiceguideError
 from voiceguide.guide import Guide
+from voiceguide.hands_free import add_loop_options, add_voice_options
 from voiceguide.runtime import Session, run_live
 from voiceguide.script import run_script
-from voiceguide.settings import DEFAULT_EMERGENCY_NUMBER, DialogueSettings, Settings
+from voiceguide.settings import (
+    DEFAULT_EMERGENCY_NUMBER,
+    DialogueSettings,
+    ListenSettings,
+    Settings,
+)
 from voiceguide.speaker import TerminalSpeaker
 
 BATCH_SIZE = 2048
@@ -42,7 +50,31 @@ def _parser() -> argparse.ArgumentParser:
                              "(default: '%(default)s')")
     parser.add_argument("--debug", action="store_true", help="log matching decisions")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    listen = commands.add_parser("listen", help="talk to the guide out loud (the default "
+                                                "when a microphone exists)")
+    add_voice_options(listen)
+    add_loop_options(listen)
     commands.add_parser("chat", help="talk to the guide by typing")
+    ask = commands.add_parser("ask", help="what the guide hears and understands in WAV "
+                                          "files")
+    ask.add_argument("--wav", type=Path, nargs="+", required=True, metavar="FILE")
+    ask.add_argument("--json", action="store_true", help="print JSON lines")
+    ask.add_argument("--no-speech", action="store_true",
+                     help="skip rendering the answer (first_audio_ms then excludes it)")
+    add_voice_options(ask)
+    transcribe = commands.add_parser("transcribe", help="print what a WAV file says")
+    transcribe.add_argument("wav", type=Path, nargs="+", metavar="FILE.wav")
+    add_voice_options(transcribe)
+    say = commands.add_parser("say", help="speak text, or save it with --out")
+    say.add_argument("text", nargs="+")
+    say.add_argument("--out", type=Path, metavar="FILE.wav")
+    add_voice_options(say)
+    commands.add_parser("voices", help="list the speech voices")
+    models = commands.add_parser("models", help="download speech models: "
+                                                "`voiceguide models download`")
+    models.add_argument("action", choices=["download"])
+    models.add_argument("options", nargs=argparse.REMAINDER,
+                        help="--dest DIR, --url URL, --sha256 HEX")
     match = commands.add_parser("match", help="show the intent an utterance matches")
     match.add_argument("text", nargs="?", help="the utterance (default: read lines "
                                                "from standard input)")
@@ -129,14 +161,45 @@ def _chat(guide: Guide) -> None:
     run_live(session, iter(sys.stdin))
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    listen = ListenSettings()
+    if getattr(args, "activation", None):
+        listen = replace(listen, activation=args.activation)
+    if getattr(args, "wake_phrase", None):
+        listen = replace(listen, wake_phrase=" ".join(args.wake_phrase.lower().split()))
+    return Settings(dialogue=DialogueSettings(emergency_number=args.emergency_number),
+                    listen=listen)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings(dialogue=DialogueSettings(emergency_number=args.emergency_number))
+    if args.command == "models":
+        return hands_free.models(args.options)
     try:
-        guide = Guide.load(args.content, settings)
-        if args.command == "match":
+        if args.command == "say":
+            hands_free.say(args)
+            return 0
+        if args.command == "voices":
+            hands_free.list_voices()
+            return 0
+        guide = Guide.load(args.content, _settings(args))
+        if args.command is None:
+            if microphone_available():
+                args = _parser().parse_args([*(argv or sys.argv[1:]), "listen"])
+                hands_free.listen(guide, args)
+            else:
+                print("No microphone found, so this is the typed conversation. "
+                      "(`voiceguide listen --input wav:FILE.wav` plays files instead.)")
+                _chat(guide)
+        elif args.command == "listen":
+            hands_free.listen(guide, args)
+        elif args.command == "ask":
+            hands_free.ask(guide, args)
+        elif args.command == "transcribe":
+            hands_free.transcribe_files(guide, args)
+        elif args.command == "match":
             _match(guide, args)
         elif args.command == "intents":
             _intents(guide)

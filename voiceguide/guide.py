@@ -36,9 +36,10 @@ class Guide:
     def match_many(self, texts: Sequence[str], context: MatchContext | None = None
                    ) -> list[Match]:
         """Matches with ``response`` set to what the guide would say first to each."""
-        return [replace(m, response=self._first_words(m))
+        return [replace(m, response=self.first_words(m))
                 for m in self.matcher.match_many(texts, context)]
 
-    def _first_words(self, match: Match) -> str:
+    def first_words(self, match: Match) -> str:
+        """What a fresh conversation would say first on hearing ``match``."""
         actions = self.dialogue().handle(Heard(match.text, match), now=0.0)
         return " ".join(a.text for a in actions if isinstance(a, Say))

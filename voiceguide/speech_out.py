@@ -77,17 +77,15 @@ class VoiceSpeaker:
     def _render(self, sentence: str, rate: int) -> np.ndarray:
         if self._synth is None:
             return np.zeros(0)
-        for _attempt in range(2):
-            try:
-                return self._synth.render(sentence, rate)
-            except VoiceguideError as error:
-                failure = error
-        # Captions and earcons carry on; the log says so once, not once per sentence.
-        if not self._engine_failed:
-            _LOGGER.error("speech engine failed on %r, continuing with captions: %s",
-                          sentence, failure)
-            self._engine_failed = True
-        return np.zeros(0)
+        try:
+            return self._synth.render(sentence, rate)
+        except VoiceguideError as error:
+            # Captions and earcons carry on; the log says so once, not once per sentence.
+            if not self._engine_failed:
+                _LOGGER.error("speech engine failed on %r, continuing with captions: %s",
+                              sentence, error)
+                self._engine_failed = True
+            return np.zeros(0)
 
     def _play(self, samples: np.ndarray) -> None:
         if samples.size == 0:

@@ -19,12 +19,13 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.audio.pcm import read_wav
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import AudioFileError, VoiceguideError
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "gmw/en-us"
 """espeak-ng's US English voice; ``--voice`` takes any id ``voiceguide voices`` lists."""
+RENDER_ATTEMPTS = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -68,6 +69,16 @@ class Pyttsx3Synthesizer:
         self._folder = tempfile.TemporaryDirectory(prefix="voiceguide-tts-")
 
     def render(self, text: str, rate: int) -> np.ndarray:
+        # pyttsx3's espeak driver now and then finishes without writing the file (about
+        # one sentence in a few hundred here); a second try has always worked.
+        for _attempt in range(RENDER_ATTEMPTS):
+            samples = self._render_once(text, rate)
+            if samples is not None:
+                return samples
+        raise SpeechEngineError("the speech engine produced no audio; check that "
+                                "espeak-ng works: espeak-ng hello")
+
+    def _render_once(self, text: str, rate: int) -> np.ndarray | None:
         path = Path(self._folder.name) / "sentence.wav"
         with self._lock, contextlib.redirect_stdout(io.StringIO()):
             # The driver prints "Audio saved to ..." for every file; nobody needs that.
@@ -75,10 +86,10 @@ class Pyttsx3Synthesizer:
             self._engine.setProperty("rate", rate)
             self._engine.save_to_file(text, str(path))
             self._engine.runAndWait()
-            if not path.exists():
-                raise SpeechEngineError("the speech engine produced no audio; check that "
-                                        "espeak-ng works: espeak-ng hello")
-            samples = read_wav(path)
+            try:
+                samples = read_wav(path)
+            except AudioFileError:
+                return None
         return samples.astype(np.float64) / 32768.0
 
 

@@ -104,12 +104,19 @@ def build(kb: KnowledgeBase, variant: str = "domain", extra: Iterable[str] = (),
         missing = tuple(missing_file.read_text(encoding="utf-8").split())
         return LanguageModel(variant, lm, dictionary, missing)
     _LOGGER.info("building the %s language model in %s", variant, folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    missing = _write(corpus, variant, lm, dictionary)
-    _atomic_write(missing_file, " ".join(missing))
-    if missing:
-        _LOGGER.warning("no pronunciation for %s; add them to %s", ", ".join(missing),
+    model = write_model(corpus, folder, variant)
+    _atomic_write(missing_file, " ".join(model.missing))
+    if model.missing:
+        _LOGGER.warning("no pronunciation for %s; add them to %s", ", ".join(model.missing),
                         EXTRA_DICT)
+    return model
+
+
+def write_model(corpus: list[str], folder: Path, variant: str = "domain") -> LanguageModel:
+    """A trigram model and its dictionary for ``corpus`` (spoken-form sentences)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lm, dictionary = folder / "guide.lm", folder / "guide.dict"
+    missing = _write(corpus, variant, lm, dictionary)
     return LanguageModel(variant, lm, dictionary, missing)
 
 

@@ -70,6 +70,8 @@ class WavSource:
 
     Before each file the source waits, feeding silence, until ``ready()`` says the guide
     has finished talking and is waiting for the person, as someone in the room would.
+    A number before a file times it instead: ``cramp.wav,3,stop.wav`` says "stop" three
+    seconds after "my calf is cramping", over whatever the guide is saying (barge-in).
     After the last file it keeps feeding silence until ``settled()`` (the guide is done:
     no timer left, nothing still sounding) or ``max_tail`` seconds pass.
     """
@@ -92,15 +94,19 @@ class WavSource:
         self._audio = {path: read_wav(path) for path in items if isinstance(path, Path)}
 
     def frames(self) -> Iterator[bytes]:
+        timed = False
         for item in self._items:
             if isinstance(item, Quiet):
                 yield from self._silence(item.seconds)
+                timed = True
                 continue
-            waited = 0.0
-            while not self.ready() and waited < self._max_wait:
-                yield self._tick(SILENT_FRAME)
-                waited += FRAME_SECONDS
-            yield from self._silence(self._gap)
+            if not timed:
+                waited = 0.0
+                while not self.ready() and waited < self._max_wait:
+                    yield self._tick(SILENT_FRAME)
+                    waited += FRAME_SECONDS
+                yield from self._silence(self._gap)
+            timed = False
             yield from self._speech(self._audio[item])
         waited = 0.0
         yield from self._silence(self._gap)

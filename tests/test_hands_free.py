@@ -1,0 +1,168 @@
+"""A night out loud: real synthesised speech in, the real recogniser, the dialogue, real
+synthesis out into a WAV sink, on a clock the audio itself moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from voiceguide.asr.select import make_recognizer
+from voiceguide.audio.pcm import RATE, pcm_bytes, read_wav, write_wav
+from voiceguide.audio.sinks import WavSink
+from voiceguide.audio.sources import Quiet, WavSource
+from voiceguide.clock import ManualClock
+from voiceguide.guide import Guide
+from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter, is_echo
+from voiceguide.runtime import Session
+from voiceguide.settings import ListenSettings
+from voiceguide.speech_out import VoiceSpeaker
+from voiceguide.tts import Pyttsx3Synthesizer
+
+Render = Callable[..., list[Any]]
+
+
+class Night:
+    """One conversation through the whole audio path, on a manual clock."""
+
+    def __init__(self, guide: Guide, out: Path, settings: ListenSettings | None = None,
+                 wake: WakeSpotter | None = None) -> None:
+        self.clock = ManualClock()
+        self.sink = WavSink(out, self.clock)
+        self.speaker = VoiceSpeaker(Pyttsx3Synthesizer(), self.sink, self.clock)
+        self.session = Session(guide, self.speaker, self.clock,
+                               speech_ends=self.speaker.ends_at)
+        recognizer = make_recognizer(guide.kb, "pocketsphinx")
+        self.loop = VoiceLoop(self.session, recognizer, self.speaker, self.sink, settings,
+                              wake)
+
+    def play(self, items: list[Path | Quiet]) -> list[HeardTurn]:
+        source = WavSource(items, self.clock, fast=True, ready=self.loop.waiting_for_person,
+                           settled=self.loop.settled)
+        self.loop.run(source)
+        self.sink.close()
+        return self.loop.turns
+
+
+def find(recording: np.ndarray, clip: np.ndarray) -> list[float]:
+    """Seconds into ``recording`` where ``clip`` plays: proof that this audio is in the
+    capture, and when. espeak-ng renders a sentence a little differently each time, so
+    the true place scores about 0.7 (normalised cross-correlation); other speech scores
+    under 0.3."""
+    size = 1 << (recording.size + clip.size).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(recording, size) * np.conj(np.fft.rfft(clip, size)),
+                        size)[:recording.size]
+    energy = np.convolve(recording ** 2, np.ones(clip.size), "full")[clip.size - 1:]
+    score = corr / (np.sqrt(np.maximum(energy, 1e-12)) * np.linalg.norm(clip))
+    hits = np.flatnonzero(score > 0.5)
+    starts = [int(h) for i, h in enumerate(hits) if i == 0 or h - hits[i - 1] > RATE]
+    return [start / RATE for start in starts]
+
+
+def test_cramp_countdown_better_no_goodbye_all_out_loud(guide: Guide, speech: Render,
+                                                         tmp_path: Path) -> None:
+    clips = speech([("cramp.relief", "my calf is cramping"),
+                    ("control.better", "yes it's easing"),
+                    ("control.no", "no thank you")])
+    night = Night(guide, tmp_path / "guide.wav")
+    turns = night.play([clip.path for clip in clips])
+
+    assert [t.match.intent for t in turns if t.match] == [
+        "cramp.relief", "control.better", "control.no"]
+    audio = read_wav(tmp_path / "guide.wav").astype(np.float64) / 32768
+    synth, volume = Pyttsx3Synthesizer(), night.speaker.voice.volume
+    instructions = find(audio, synth.render("Hold it there.", 150) * volume)
+    twenty = find(audio, synth.render("Twenty seconds.", 150) * volume)
+    checkin = find(audio, synth.render("Is the cramp easing?", 150) * volume)
+    assert len(instructions) == len(twenty) == len(checkin) == 1
+    # The countdown runs after the instructions, ten seconds into the thirty-second
+    # hold, and the check-in comes after it.
+    assert 9.5 < twenty[0] - instructions[0] < 14
+    assert checkin[0] > twenty[0] + 20
+
+
+def test_the_hold_starts_once_its_instructions_have_been_heard(guide: Guide, speech: Render,
+                                                               tmp_path: Path) -> None:
+    clips = speech([("cramp.relief", "my calf is cramping")])
+    night = Night(guide, tmp_path / "guide.wav")
+    night.play([clips[0].path])
+    audio = read_wav(tmp_path / "guide.wav").astype(np.float64) / 32768
+    # The welcome, the instructions, a thirty-second hold, then the check-in: the
+    # countdown may not overlap the instructions, so the recording outlasts them all.
+    spoken = np.flatnonzero(np.abs(audio) > 0.01)
+    assert spoken.size and (spoken[-1] - spoken[0]) / RATE > 30 + 20
+
+
+def test_stop_cuts_the_guide_off_mid_sentence(guide: Guide, speech: Render,
+                                              tmp_path: Path) -> None:
+    cramp, stop = speech([("cramp.relief", "my calf is cramping"),
+                          ("control.stop", "stop")])
+    night = Night(guide, tmp_path / "guide.wav")
+    turns = night.play([cramp.path, Quiet(2.0), stop.path])
+
+    barge = [t for t in turns if t.why == "barge_in"]
+    assert barge and barge[0].match is not None
+    assert barge[0].match.intent == "control.stop"
+    assert night.session.mode == "idle"
+    assert not night.session.timers  # the hold's countdown went with it
+
+
+def test_talk_over_the_guide_that_is_not_a_control_is_ignored(guide: Guide, speech: Render,
+                                                              tmp_path: Path) -> None:
+    cramp, chatter = speech([("cramp.relief", "my calf is cramping"),
+                             ("out_of_scope", "what time is the football on")])
+    night = Night(guide, tmp_path / "guide.wav")
+    turns = night.play([cramp.path, Quiet(2.0), chatter.path])
+    assert [t.why for t in turns][:2] == ["answered", "talk_over"]
+    assert night.session.mode in ("routine", "checkin", "offer", "idle")
+    assert any(t.match and t.match.intent == "cramp.relief" for t in turns)
+
+
+def test_its_own_voice_played_back_does_not_trigger_barge_in(guide: Guide,
+                                                             tmp_path: Path) -> None:
+    # The guide's own welcome, rendered by its own synthesiser, arrives at the
+    # microphone while it is still saying it: an echo, not a person.
+    synth = Pyttsx3Synthesizer()
+    welcome = guide.kb.prompts["welcome"]
+    echo = tmp_path / "echo.wav"
+    write_wav(echo, synth.render(welcome, 150) * 0.5)
+    night = Night(guide, tmp_path / "guide.wav")
+    turns = night.play([Quiet(0.5), echo])
+    assert all(t.why in ("echo", "talk_over") for t in turns[:1])
+    assert not any(t.why == "barge_in" for t in turns)
+
+
+def test_echo_check_compares_words_with_what_is_being_said() -> None:
+    recent = ["Say stop at any time.", "Hold it there."]
+    assert is_echo("say stop at any", recent, 0.6)
+    assert not is_echo("stop", ["Hold it there."], 0.6)
+    assert not is_echo("", recent, 0.6)
+
+
+def test_wake_phrase_is_spotted_and_opens_a_window(guide: Guide, speech: Render,
+                                                   tmp_path: Path) -> None:
+    wake_clip, cramp = speech([("wake", "hello guide"), ("cramp.relief", "my calf is cramping")])
+    settings = ListenSettings(activation="wake")
+    spotter = WakeSpotter(settings.wake_phrase, settings.wake_threshold)
+    assert spotter.spotted(pcm_bytes(read_wav(wake_clip.path)))
+    night = Night(guide, tmp_path / "guide.wav", settings, spotter)
+    turns = night.play([cramp.path, wake_clip.path, cramp.path])
+    whys = [t.why for t in turns]
+    # Without the wake phrase the first cramp is not acted on; after it, it is.
+    assert whys[0] == "wake"
+    assert turns[1].match is not None and turns[1].match.intent == "cramp.relief"
+
+
+def test_an_unanswered_timer_chime_stops_by_itself() -> None:
+    from voiceguide.audio.earcons import NAMES, earcon
+
+    chime = earcon("timer_done")
+    assert 3.0 < chime.size / RATE < 10.0
+    assert np.abs(chime[-RATE // 200:]).max() < 0.02  # it fades out, no click
+    shapes = {name: earcon(name).size for name in NAMES}
+    assert len(set(shapes.values())) == len(NAMES)  # each sounds different
+    with pytest.raises(KeyError):
+        earcon("fanfare")
