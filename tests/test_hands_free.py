@@ -166,3 +166,26 @@ def test_an_unanswered_timer_chime_stops_by_itself() -> None:
     assert len(set(shapes.values())) == len(NAMES)  # each sounds different
     with pytest.raises(KeyError):
         earcon("fanfare")
+
+
+def test_push_to_talk_listens_only_after_the_key(guide: Guide, speech: Render,
+                                                 tmp_path: Path) -> None:
+    cramp = speech([("cramp.relief", "my calf is cramping")])[0]
+    night = Night(guide, tmp_path / "guide.wav", ListenSettings(activation="key"))
+    turns = night.play([cramp.path])
+    assert turns == []  # no key, no listening while idle
+    night = Night(guide, tmp_path / "guide2.wav", ListenSettings(activation="key"))
+
+    def press_space_when_the_guide_is_quiet() -> bool:
+        if night.loop.waiting_for_person():
+            night.loop.key_pressed()
+            return True
+        return False
+
+    source = WavSource([cramp.path], night.clock, fast=True,
+                       ready=press_space_when_the_guide_is_quiet,
+                       settled=night.loop.settled)
+    night.loop.run(source)
+    turns = night.loop.turns
+    assert turns and turns[0].match is not None
+    assert turns[0].match.intent == "cramp.relief"

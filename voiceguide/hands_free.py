@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,6 +129,9 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     source: AudioSource = (WavSource(items, clock, fast=args.fast,
                                      ready=loop.waiting_for_person, settled=loop.settled)
                            if items is not None else MicrophoneSource())
+    if settings.activation == "key":
+        threading.Thread(target=_read_keys, args=(loop,), daemon=True,
+                         name="voiceguide-keys").start()
     try:
         loop.run(source)
     finally:
@@ -166,6 +170,27 @@ def ask(guide: Guide, args: argparse.Namespace) -> None:
             "match_ms": round((match_done - asr_done) * 1000, 2),
             "first_audio_ms": round((first_audio - started) * 1000, 1),
         })
+
+
+def _read_keys(loop: VoiceLoop) -> None:
+    """Space (or Enter, when standard input is not a terminal) opens the listening
+    window."""
+    if not sys.stdin.isatty():
+        for _line in sys.stdin:
+            loop.key_pressed()
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        while key := sys.stdin.read(1):
+            if key in " \n":
+                loop.key_pressed()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 class _Silent:

@@ -15,6 +15,7 @@ its own voice coming back through the microphone (the echo check).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -106,6 +107,7 @@ class VoiceLoop:
         self._endpointer = Endpointer()
         self._window_until = float("-inf")
         self._talking_over = False
+        self._key_pressed = threading.Event()
         self.turns: list[HeardTurn] = []
 
     # ----------------------------------------------------------- turn taking
@@ -118,6 +120,10 @@ class VoiceLoop:
         """Nothing left to happen without the person: no timer, nothing sounding."""
         return self.session.ended or (not self._sink.busy() and not self.session.timers)
 
+    def key_pressed(self) -> None:
+        """Push-to-talk, from any thread: the loop opens the window on its next frame."""
+        self._key_pressed.set()
+
     def open_window(self) -> None:
         """The key was pressed (or the wake phrase heard): listen for one utterance."""
         self._window_until = self.session.now() + self._settings.listen_window
@@ -128,6 +134,9 @@ class VoiceLoop:
     def run(self, source: AudioSource) -> None:
         self.session.start()
         for frame in source.frames():
+            if self._key_pressed.is_set():
+                self._key_pressed.clear()
+                self.open_window()
             self.session.fire_due()
             was_speaking = self._endpointer.in_speech
             utterance = self._endpointer.push(frame)
