@@ -19,19 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voiceguide.asr import transcribe
+from voiceguide.asr import Transcript, transcribe
 from voiceguide.asr.domain import build
 from voiceguide.asr.sphinx import PocketSphinxRecognizer
 from voiceguide.audio.pcm import pcm_bytes, read_wav
 from voiceguide.guide import Guide
+from voiceguide.listen import heard_as
 from voiceguide.match import OUT_OF_SCOPE
 
 
-def acted_on(guide: Guide, text: str, confidence: float, floor: float) -> str:
-    match = guide.matcher.match(text)
-    if match.outcome != "accept" or (confidence < floor and match.intent != "emergency"):
-        return OUT_OF_SCOPE
-    return match.intent
+def acted_on(guide: Guide, transcript: Transcript, floor: float) -> str:
+    match = heard_as(guide.matcher.match(transcript.text), transcript, floor)
+    return match.intent if match.outcome == "accept" else OUT_OF_SCOPE
 
 
 def main() -> None:
@@ -57,7 +56,7 @@ def main() -> None:
         for floor in floors:
             table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             for clip, transcript in zip(clips, heard, strict=True):
-                got = acted_on(guide, transcript.text, transcript.confidence, floor)
+                got = acted_on(guide, transcript, floor)
                 expected = clip["intent"]
                 kind = "oov" if expected == OUT_OF_SCOPE else "in"
                 for key in (f"{kind} {clip['snr']}", f"{kind} {clip['snr']} {clip['voice']}"):

@@ -96,12 +96,17 @@ def test_the_hold_starts_once_its_instructions_have_been_heard(guide: Guide, spe
     assert spoken.size and (spoken[-1] - spoken[0]) / RATE > 30 + 20
 
 
+def talk_over(guide: Guide, speech: Render, tmp_path: Path, intent: str, text: str
+              ) -> tuple[Night, list[HeardTurn]]:
+    """Say "my calf is cramping", then ``text`` two seconds later, over the guide."""
+    cramp, over = speech([("cramp.relief", "my calf is cramping"), (intent, text)])
+    night = Night(guide, tmp_path / "guide.wav")
+    return night, night.play([cramp.path, Quiet(2.0), over.path])
+
+
 def test_stop_cuts_the_guide_off_mid_sentence(guide: Guide, speech: Render,
                                               tmp_path: Path) -> None:
-    cramp, stop = speech([("cramp.relief", "my calf is cramping"),
-                          ("control.stop", "stop")])
-    night = Night(guide, tmp_path / "guide.wav")
-    turns = night.play([cramp.path, Quiet(2.0), stop.path])
+    night, turns = talk_over(guide, speech, tmp_path, "control.stop", "stop")
 
     barge = [t for t in turns if t.why == "barge_in"]
     assert barge and barge[0].match is not None
@@ -112,10 +117,8 @@ def test_stop_cuts_the_guide_off_mid_sentence(guide: Guide, speech: Render,
 
 def test_talk_over_the_guide_that_is_not_a_control_is_ignored(guide: Guide, speech: Render,
                                                               tmp_path: Path) -> None:
-    cramp, chatter = speech([("cramp.relief", "my calf is cramping"),
-                             ("out_of_scope", "what time is the football on")])
-    night = Night(guide, tmp_path / "guide.wav")
-    turns = night.play([cramp.path, Quiet(2.0), chatter.path])
+    night, turns = talk_over(guide, speech, tmp_path, "out_of_scope",
+                             "what time is the football on")
     assert [t.why for t in turns][:2] == ["answered", "talk_over"]
     assert night.session.mode in ("routine", "checkin", "offer", "idle")
     assert any(t.match and t.match.intent == "cramp.relief" for t in turns)

@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         guide = Guide.load(args.content, _settings(args))
         if args.command is None:
             if microphone_available():
-                args = _parser().parse_args([*(argv or sys.argv[1:]), "listen"])
+                args = _parser().parse_args([*(sys.argv[1:] if argv is None else argv), "listen"])
                 hands_free.listen(guide, args)
             else:
                 print("No microphone found, so this is the typed conversation. "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from voiceguide.asr import Recognizer, transcribe
 from voiceguide.asr.select import make_recognizer
-from voiceguide.audio.pcm import pcm_bytes, read_wav, write_wav
+from voiceguide.audio.pcm import pcm_bytes, read_wav
 from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, WavSink
 from voiceguide.audio.sources import (
     AudioSource,
@@ -26,6 +26,7 @@ from voiceguide.audio.sources import (
     parse_input,
 )
 from voiceguide.clock import Clock, ManualClock, SystemClock
+from voiceguide.dialogue.events import Say
 from voiceguide.errors import AudioFileError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter, heard_as
@@ -150,11 +151,11 @@ def ask(guide: Guide, args: argparse.Namespace) -> None:
         except AudioFileError as error:
             _emit(args, {"file": str(path), "error": str(error)})
             continue
-        session = Session(guide, _Silent(), SystemClock())
         started = time.perf_counter()
         transcript = transcribe(recognizer, pcm)
         asr_done = time.perf_counter()
-        match = heard_as(session, transcript, guide.settings.listen.asr_floor)
+        match = heard_as(guide.matcher.match(transcript.text), transcript,
+                         guide.settings.listen.asr_floor)
         match_done = time.perf_counter()
         response = guide.first_words(match)
         first = sentences(response)[:1]
@@ -193,11 +194,6 @@ def _read_keys(loop: VoiceLoop) -> None:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-class _Silent:
-    def speak(self, _event: object) -> None:
-        pass
-
-
 def _emit(args: argparse.Namespace, record: dict[str, object]) -> None:
     if args.json:
         print(json.dumps(record), flush=True)
@@ -220,20 +216,12 @@ def say(args: argparse.Namespace) -> None:
     text = " ".join(args.text).strip()
     if not text:
         raise VoiceguideError("give the words to say, for example: voiceguide say hello")
-    synth = Pyttsx3Synthesizer(args.voice)
-    voice = _voice(args)
-    audio = [synth.render(sentence, voice.rate) * voice.volume
-             for sentence in sentences(text)]
-    import numpy as np
-
-    samples = np.concatenate(audio) if audio else np.zeros(0)
-    if args.out is not None:
-        write_wav(args.out, samples)
-        return
-    clock = SystemClock()
-    sink = SoundDeviceSink(clock)
-    sink.play(samples)
-    while sink.busy():
+    clock = ManualClock() if args.out is not None else SystemClock()
+    sink: AudioSink = WavSink(args.out, clock) if args.out is not None \
+        else SoundDeviceSink(clock)
+    VoiceSpeaker(Pyttsx3Synthesizer(args.voice), sink, clock, _voice(args)).speak(
+        Say(text, "say"))
+    while args.out is None and sink.busy():
         time.sleep(0.05)
     sink.close()
 

@@ -50,13 +50,13 @@ class HeardTurn:
     match_ms: float
 
 
-def heard_as(session: Session, transcript: Transcript, floor: float) -> Match:
-    """The match, downgraded to out of scope when the recogniser doubted its own words.
+def heard_as(match: Match, transcript: Transcript, floor: float) -> Match:
+    """``match`` (of ``transcript``'s text), downgraded to out of scope when the
+    recogniser doubted its own words.
 
     An emergency is never downgraded: a doubtful "my leg is swollen and hot" is still
     worth sending to help.
     """
-    match = session.understand(transcript.text)
     if (transcript.confidence < floor and match.intent != EMERGENCY
             and match.outcome != OUT_OF_SCOPE):
         return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE)
@@ -78,10 +78,13 @@ class WakeSpotter:
     def __init__(self, phrase: str, threshold: float) -> None:
         from pocketsphinx import Decoder
 
-        from voiceguide.asr.sphinx import keyphrase_config
+        from voiceguide.asr.domain import LanguageModel
+        from voiceguide.asr.sphinx import decoder_config
 
         self.phrase = phrase
-        self._decoder = Decoder(**keyphrase_config(phrase, threshold, None))
+        self._decoder = Decoder(**decoder_config(
+            LanguageModel("generic", None, None), keyphrase=phrase,
+            kws_threshold=threshold, bestpath=False))
 
     def spotted(self, pcm: bytes) -> bool:
         self._decoder.start_utt()
@@ -166,7 +169,8 @@ class VoiceLoop:
             transcript = replace(transcript, text=_strip_phrase(transcript.text,
                                                                 self._wake.phrase))
         started = time.perf_counter()
-        match = heard_as(self.session, transcript, self._settings.asr_floor)
+        match = heard_as(self.session.understand(transcript.text), transcript,
+                         self._settings.asr_floor)
         match_ms = (time.perf_counter() - started) * 1000
         if talking_over:
             if is_echo(transcript.text, self._speaker.recent, self._settings.echo_overlap):

@@ -9,7 +9,6 @@ to a text stream as well, for a carer glancing at a screen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
@@ -31,14 +30,12 @@ class VoiceSpeaker:
     loop's echo check."""
 
     def __init__(self, synth: Synthesizer | None, sink: AudioSink, clock: Clock,
-                 voice: Voice | None = None, captions: TextIO | None = None,
-                 on_audio: Callable[[float], None] | None = None) -> None:
+                 voice: Voice | None = None, captions: TextIO | None = None) -> None:
         self._synth = synth
         self._sink = sink
         self._clock = clock
         self.voice = voice or Voice()
         self._captions = captions
-        self._on_audio = on_audio
         self.recent: list[str] = []
         """Sentences queued since the sink was last quiet: what an echo would contain."""
         self._engine_failed = False
@@ -90,9 +87,7 @@ class VoiceSpeaker:
     def _play(self, samples: np.ndarray) -> None:
         if samples.size == 0:
             return
-        start = self._sink.play(samples * self.voice.volume)
-        if self._on_audio is not None:
-            self._on_audio(start)
+        self._sink.play(samples * self.voice.volume)
 
     def _caption(self, line: str) -> None:
         if self._captions is not None:

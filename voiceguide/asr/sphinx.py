@@ -4,7 +4,6 @@ model ships inside the wheel, so nothing is downloaded."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from voiceguide.asr import Transcript
 from voiceguide.asr.domain import LanguageModel, stock_model_dir
@@ -12,7 +11,7 @@ from voiceguide.asr.domain import LanguageModel, stock_model_dir
 _FILLERS = frozenset({"<s>", "</s>", "<sil>", "[noise]", "(null)"})
 
 
-def _decoder_config(model: LanguageModel, **extra: object) -> dict[str, object]:
+def decoder_config(model: LanguageModel, **extra: object) -> dict[str, object]:
     config: dict[str, object] = {
         "hmm": str(stock_model_dir() / "en-us"),
         "loglevel": "FATAL",
@@ -32,7 +31,7 @@ class PocketSphinxRecognizer:
         from pocketsphinx import Decoder
 
         self.name = f"pocketsphinx:{model.variant}"
-        self._decoder = Decoder(**_decoder_config(model))
+        self._decoder = Decoder(**decoder_config(model))
         self._pcm = bytearray()
 
     def start(self) -> None:
@@ -69,14 +68,3 @@ class PocketSphinxRecognizer:
         if not posteriors:
             return 0.0
         return math.exp(sum(math.log(max(p, 1e-6)) for p in posteriors) / len(posteriors))
-
-
-def keyphrase_config(phrase: str, threshold: float, dictionary: Path | None
-                     ) -> dict[str, object]:
-    """Settings for a decoder that only spots ``phrase`` (the wake phrase)."""
-    config = _decoder_config(LanguageModel("generic", None, dictionary),
-                             keyphrase=phrase, kws_threshold=threshold, bestpath=False)
-    config.pop("lm", None)
-    if dictionary is not None:
-        config["dict"] = str(dictionary)
-    return config

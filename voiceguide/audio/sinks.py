@@ -44,14 +44,11 @@ class TimelineSink:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._until = 0.0
-        self.first_sample_at: float | None = None
 
     def play(self, samples: np.ndarray) -> float:
         start = max(self._clock.monotonic(), self._until)
         self._until = start + samples.size / RATE
         self._record(start, samples)
-        if self.first_sample_at is None:
-            self.first_sample_at = start
         return start
 
     def busy(self) -> bool:
@@ -128,7 +125,6 @@ class SoundDeviceSink:
         self._clock = clock
         self._blocks: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
-        self.first_sample_at: float | None = None
         try:
             self._stream = sounddevice.OutputStream(
                 samplerate=RATE, channels=1, dtype="float32", device=device,
@@ -155,10 +151,7 @@ class SoundDeviceSink:
     def play(self, samples: np.ndarray) -> float:
         with self._lock:
             self._blocks.append(samples.astype(np.float32))
-        now = self._clock.monotonic()
-        if self.first_sample_at is None:
-            self.first_sample_at = now
-        return now
+        return self._clock.monotonic()
 
     def busy(self) -> bool:
         with self._lock:
