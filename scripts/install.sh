@@ -12,15 +12,16 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 
 # espeak-ng speaks, libportaudio2 lets sounddevice open the sound card, sox converts
-# audio, flite is the second voice the speech tests render with. Without them the text
-# guide still works, so a failure here only warns.
+# audio, flite is the second voice the speech tests render with, and PulseAudio with
+# ALSA's plugin for it is the sound server the live-audio tests run a private copy of.
+# Without them the text guide still works, so a failure here only warns.
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! { $sudo apt-get update -qq &&
          $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-           espeak-ng libportaudio2 sox flite >/dev/null; }; then
-    echo "warning: could not install espeak-ng, libportaudio2, sox and flite; speech may not work." >&2
+           espeak-ng libportaudio2 sox flite pulseaudio pulseaudio-utils libasound2-plugins >/dev/null; }; then
+    echo "warning: could not install the speech and audio packages; speech may not work." >&2
   fi
 fi
 

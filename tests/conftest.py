@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -26,11 +27,12 @@ def night(guide: Guide) -> Night:
     return Night(guide)
 
 
-def _render_speech_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_speech",
-                                                  ROOT / "scripts" / "render_speech.py")
+def load_script(name: str) -> ModuleType:
+    """A script under ``scripts/`` as a module, so tests run what people run."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
 
@@ -39,7 +41,7 @@ def _render_speech_module() -> ModuleType:
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Any]]:
     """Renders (intent, text) rows with real synthesisers, at test time, into one
     session folder; skips when espeak-ng, flite or sox is missing."""
-    module = _render_speech_module()
+    module = load_script("render_speech")
     folder = tmp_path_factory.mktemp("speech")
 
     def render(rows: list[tuple[str, str]], voices: tuple[str, ...] = ("flite:awb",),

@@ -96,8 +96,11 @@ class _Captions:
     clock: Clock
 
     def write(self, text: str) -> None:
+        """Flushed at once: a caption is for someone reading along now, and for a
+        screen reader or kiosk page following the output live."""
         if text.strip():
             sys.stdout.write(f"{stamp(self.clock.monotonic())} {text}")
+            sys.stdout.flush()
 
     def flush(self) -> None:
         sys.stdout.flush()

@@ -63,13 +63,43 @@ def heard_as(match: Match, transcript: Transcript, floor: float) -> Match:
     return match
 
 
+def _stem(word: str) -> str:
+    """"Paused" and "pause" are one word to the echo check."""
+    for ending in ("ing", "ed", "es", "s", "e"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
 def is_echo(text: str, recent: list[str], overlap: float) -> bool:
     """Are most of ``text``'s words in what the guide is saying right now?"""
-    words = plain(text).split()
+    words = [_stem(w) for w in plain(text).split()]
     if not words or not recent:
         return False
-    said = set(plain(" ".join(recent)).split())
+    said = {_stem(w) for w in plain(" ".join(recent)).split()}
     return sum(word in said for word in words) / len(words) >= overlap
+
+
+def talk_over(match: Match, transcript: Transcript, recent: list[str],
+              settings: ListenSettings) -> str:
+    """What to make of speech heard while the guide is talking: ``barge_in`` (cut it
+    off and act), ``echo`` (its own voice) or ``talk_over`` (ignore).
+
+    A real "stop" is short, so a control that is only part of a longer stretch of
+    words is taken for something else: measured on the guide's own voice
+    (``scripts/measure_false_triggers.py``), most false triggers were four words or
+    more with a control word inside. An emergency over the guide's voice must also
+    be heard with some confidence; said again once it is quiet, it always counts.
+    """
+    if is_echo(transcript.text, recent, settings.echo_overlap):
+        return "echo"
+    if match.outcome != "accept" or match.intent not in BARGE_IN:
+        return "talk_over"
+    if match.intent == EMERGENCY:
+        doubtful = transcript.confidence < settings.asr_floor
+        return "talk_over" if doubtful else "barge_in"
+    words = len(plain(transcript.text).split())
+    return "barge_in" if words <= settings.barge_in_words else "talk_over"
 
 
 class WakeSpotter:
@@ -173,11 +203,9 @@ class VoiceLoop:
                          self._settings.asr_floor)
         match_ms = (time.perf_counter() - started) * 1000
         if talking_over:
-            if is_echo(transcript.text, self._speaker.recent, self._settings.echo_overlap):
-                self._log(HeardTurn(transcript, None, "echo", asr_ms, match_ms))
-                return
-            if match.outcome != "accept" or match.intent not in BARGE_IN:
-                self._log(HeardTurn(transcript, None, "talk_over", asr_ms, match_ms))
+            why = talk_over(match, transcript, self._speaker.recent, self._settings)
+            if why != "barge_in":
+                self._log(HeardTurn(transcript, None, why, asr_ms, match_ms))
                 return
             self._speaker.stop()
         elif not transcript.text:

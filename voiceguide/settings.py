@@ -73,6 +73,8 @@ class ListenSettings:
     echo_overlap: float = 0.6
     """Share of a barge-in's words found in what the guide is saying at which it is
     taken for the guide's own voice coming back through the microphone."""
+    barge_in_words: int = 4
+    """Longest utterance, in words, taken as a control said over the guide's voice."""
 
 
 @dataclass(frozen=True, slots=True)

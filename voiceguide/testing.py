@@ -36,3 +36,23 @@ class Night:
         start, self._seen = self._seen, len(self.speaker.events)
         return " ".join(s.event.text for s in self.speaker.events[start:]
                         if isinstance(s.event, Say))
+
+
+def repertoire(guide: Guide, minutes: float = 15) -> list[str]:
+    """Every sentence the guide says on a night that starts with each intent and is then
+    left alone: the welcome, answers, routine steps, countdowns, check-ins and chimes.
+
+    Its own voice coming back through a microphone must never trigger anything, and
+    this is the audio that proves it.
+    """
+    from voiceguide.tts import sentences
+
+    said: dict[str, None] = {}
+    for intent in guide.kb.intents.values():
+        night = Night(guide)
+        night.session.start()
+        night.say(intent.examples[0])
+        night.wait(minutes * 60)
+        for sentence in sentences(night.new_text()):
+            said.setdefault(sentence, None)
+    return list(said)

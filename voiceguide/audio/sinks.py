@@ -113,10 +113,21 @@ class WavSink(TimelineSink):
         write_wav(self._path, self.audio())
 
 
+OUTPUT_LATENCY = 0.3
+"""Seconds of audio the sound server holds ahead of the speaker. The stream's callback is
+Python, so it cannot run while the recogniser decodes an utterance (PocketSphinx keeps
+the GIL for about a tenth of the utterance's length: 0.15 to 0.25 s for a command).
+With PortAudio's default (35 ms through PulseAudio) every decode underran the stream,
+and ALSA's PulseAudio plugin then took 0.4 to 1.9 s to restart it, so the answer to
+what the person had just said started that much later. 0.3 s covers a command's decode
+and adds no more than that to when the guide starts or stops talking."""
+
+
 class SoundDeviceSink:
     """The sound card, through a callback stream that pulls from a queue of blocks."""
 
-    def __init__(self, clock: Clock, device: int | str | None = None) -> None:
+    def __init__(self, clock: Clock, device: int | str | None = None,
+                 latency: float = OUTPUT_LATENCY) -> None:
         try:
             import sounddevice
         except OSError as error:  # PortAudio missing
@@ -125,10 +136,12 @@ class SoundDeviceSink:
         self._clock = clock
         self._blocks: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
+        self._sounding_until = float("-inf")
         try:
             self._stream = sounddevice.OutputStream(
                 samplerate=RATE, channels=1, dtype="float32", device=device,
-                callback=self._fill)
+                latency=latency, callback=self._fill)
+            self._latency = float(self._stream.latency)
             self._stream.start()
         except Exception as error:
             raise AudioDeviceError(f"cannot open the speaker ({error}); check that a "
@@ -147,6 +160,11 @@ class SoundDeviceSink:
                     self._blocks.popleft()
                 else:
                     self._blocks[0] = block[take:]
+            if filled:
+                # What was just handed over is heard only after the device's buffer
+                # ahead of it: until then the guide is still talking.
+                self._sounding_until = (self._clock.monotonic() + self._latency
+                                        + filled / RATE)
 
     def play(self, samples: np.ndarray) -> float:
         with self._lock:
@@ -155,14 +173,20 @@ class SoundDeviceSink:
 
     def busy(self) -> bool:
         with self._lock:
-            return bool(self._blocks)
+            return bool(self._blocks) or self._clock.monotonic() < self._sounding_until
 
     def ends_at(self) -> float:
         with self._lock:
             queued = sum(block.size for block in self._blocks)
-        return self._clock.monotonic() + queued / RATE
+            until = self._sounding_until
+        now = self._clock.monotonic()
+        if queued:
+            return now + self._latency + queued / RATE
+        return max(now, until)
 
     def stop(self) -> None:
+        """Drops everything queued; what the device already holds (at most
+        ``OUTPUT_LATENCY``) still plays, and ``busy`` says so."""
         with self._lock:
             self._blocks.clear()
 

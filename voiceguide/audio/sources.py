@@ -101,11 +101,7 @@ class WavSource:
                 timed = True
                 continue
             if not timed:
-                waited = 0.0
-                while not self.ready() and waited < self._max_wait:
-                    yield self._tick(SILENT_FRAME)
-                    waited += FRAME_SECONDS
-                yield from self._silence(self._gap)
+                yield from self._wait_for_turn()
             timed = False
             yield from self._speech(self._audio[item])
         waited = 0.0
@@ -113,6 +109,20 @@ class WavSource:
         while not self.settled() and waited < self._max_tail:
             yield self._tick(SILENT_FRAME)
             waited += FRAME_SECONDS
+
+    def _wait_for_turn(self) -> Iterator[bytes]:
+        """Silence until the guide is waiting for the person, and still is after a
+        short pause: the end of the last utterance is only noticed during that pause,
+        and the guide's answer to it must not be talked over."""
+        waited = 0.0
+        while waited < self._max_wait:
+            while not self.ready() and waited < self._max_wait:
+                yield self._tick(SILENT_FRAME)
+                waited += FRAME_SECONDS
+            yield from self._silence(self._gap)
+            waited += self._gap
+            if self.ready():
+                return
 
     def _silence(self, seconds: float) -> Iterator[bytes]:
         for _ in range(round(seconds / FRAME_SECONDS)):
