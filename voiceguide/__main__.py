@@ -1,4 +1,4 @@
-"""Command line: ``voiceguide [listen|chat|ask|transcribe|say|match|intents|script|models]``.
+"""Command line: ``voiceguide [listen|chat|ask|transcribe|say|match|intents|script|models|build]``.
 
 Arguments become a frozen ``Settings`` at once; everything after that is library code.
 A ``VoiceguideError`` is printed as one line and exits with status 2.
@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                         default=DEFAULT_EMERGENCY_NUMBER,
                         help="what to tell people to call, for example 'nine one one' "
                              "(default: '%(default)s')")
+    parser.add_argument("--docs", type=Path, metavar="INDEX",
+                        help="also answer from your own articles, indexed by "
+                             "`voiceguide build`")
     parser.add_argument("--debug", action="store_true", help="log matching decisions")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     listen = commands.add_parser("listen", help="talk to the guide out loud (the default "
@@ -83,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
                             "utterance; '-' reads standard input")
     match.add_argument("--json", action="store_true", help="print JSON lines")
     commands.add_parser("intents", help="list the intents with an example each")
+    build = commands.add_parser("build", help="index your own articles for --docs")
+    build.add_argument("sources", nargs="+", type=Path, metavar="DOCS",
+                       help="article files (.txt, .md, .html) or folders of them")
+    build.add_argument("-o", "--output", type=Path, required=True, metavar="INDEX")
+    build.add_argument("--report", action="store_true",
+                       help="print which intents each document supports, what no "
+                            "document supports, and where documents disagree")
     script = commands.add_parser("script", help="play a scripted conversation on a "
                                                 "simulated clock")
     script.add_argument("file", type=Path)
@@ -144,6 +154,29 @@ def _match(guide: Guide, args: argparse.Namespace) -> None:
     flush()
 
 
+def _build(guide: Guide, args: argparse.Namespace) -> int:
+    """Exit 0 when every file was built, 1 when some were not (each named on standard
+    error), 2 when none was."""
+    from voiceguide.docs.builder import build_index
+    from voiceguide.docs.coverage import report
+    from voiceguide.docs.index import save
+
+    index = build_index(args.sources, guide.kb, guide.matcher)
+    for failure in index.failures:
+        print(f"voiceguide: not built: {failure}", file=sys.stderr)
+    if not index.documents:
+        print("voiceguide: error: no document could be built; nothing was written",
+              file=sys.stderr)
+        return 2
+    save(index, args.output)
+    print(f"Indexed {len(index.documents)} documents, {len(index.sections())} sections, "
+          f"{len(index.links)} linked to intents, into {args.output}. "
+          f"Use it with: voiceguide --docs {args.output}")
+    if args.report:
+        print("\n".join(report(index, guide.kb)))
+    return 1 if index.failures else 0
+
+
 def _intents(guide: Guide) -> None:
     shown: dict[str, str] = {}
     for intent in guide.kb.intents.values():
@@ -184,7 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "voices":
             hands_free.list_voices()
             return 0
-        guide = Guide.load(args.content, _settings(args))
+        if args.command == "build":
+            return _build(Guide.load(args.content, _settings(args)), args)
+        guide = Guide.load(args.content, _settings(args), args.docs)
         if args.command is None:
             if microphone_available():
                 args = _parser().parse_args([*(sys.argv[1:] if argv is None else argv), "listen"])

@@ -31,3 +31,8 @@ class ModelError(VoiceguideError):
 
 class AudioDeviceError(VoiceguideError):
     """No usable microphone or speaker, or the device went away."""
+
+
+class DocumentError(VoiceguideError):
+    """An article cannot be read as text (empty, binary, not UTF-8 or too big); the
+    builder reports it and carries on with the other documents."""

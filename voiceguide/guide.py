@@ -5,27 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.dialogue.engine import Dialogue
 from voiceguide.dialogue.events import Heard, Say
 from voiceguide.kb import KnowledgeBase, load_knowledge_base
-from voiceguide.match import Match, MatchContext
+from voiceguide.match import Match, MatchContext, Matcher
 from voiceguide.match.fuzzy import RapidfuzzMatcher
 from voiceguide.settings import Settings
+
+if TYPE_CHECKING:
+    from voiceguide.docs.index import DocIndex
 
 
 class Guide:
     """Everything a conversation needs that does not change while it runs."""
 
-    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None,
+                 docs: DocIndex | None = None) -> None:
         self.kb = kb
         self.settings = settings or Settings()
-        self.matcher = RapidfuzzMatcher(kb, self.settings.match)
+        self.matcher: Matcher = RapidfuzzMatcher(kb, self.settings.match)
+        if docs is not None:
+            from voiceguide.docs.answer import DocsMatcher
+
+            self.matcher = DocsMatcher(self.matcher, docs)
 
     @classmethod
-    def load(cls, content: Path | None = None, settings: Settings | None = None
-             ) -> Guide:
-        return cls(load_knowledge_base(content), settings)
+    def load(cls, content: Path | None = None, settings: Settings | None = None,
+             docs: Path | None = None) -> Guide:
+        """``docs``: an index from ``voiceguide build``, answering what the curated
+        content does not."""
+        index = None
+        if docs is not None:
+            from voiceguide.docs.index import load
+
+            index = load(docs)
+        return cls(load_knowledge_base(content), settings, index)
 
     def dialogue(self) -> Dialogue:
         return Dialogue(self.kb, self.settings.dialogue)

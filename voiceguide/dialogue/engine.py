@@ -32,7 +32,7 @@ from voiceguide.dialogue.events import (
     TimerFired,
 )
 from voiceguide.kb.model import Branch, Intent, KnowledgeBase, Routine
-from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match, MatchContext
+from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match, MatchContext, Passage
 from voiceguide.settings import DialogueSettings
 
 BETWEEN_STEPS = 0.8
@@ -146,6 +146,8 @@ class Dialogue:
             return self._clarify(match)
         if match.intent == OUT_OF_SCOPE:
             return self._not_understood(match)
+        if match.passage is not None:
+            return self._from_document(match.passage)
         if self.mode is Mode.CLARIFY and match.intent not in self.context().expecting:
             self.mode = Mode.IDLE
         intent = self._kb.intent(match.detail or match.intent)
@@ -169,6 +171,12 @@ class Dialogue:
         elif intent.follow_up:
             says += self._offer_next(_Offer(intent, "follow_up"))
         return actions + self._remember(says)
+
+    def _from_document(self, passage: Passage) -> list[Action]:
+        """Read a document's own summary, saying whose words they are."""
+        actions = self._reset([StopSpeaking()] if self.mode is not Mode.IDLE else [])
+        return actions + self._remember([self._prompt(
+            "from_document", topic=passage.topic, summary=passage.summary)])
 
     def _clarify(self, match: Match) -> list[Action]:
         if self.mode is Mode.ROUTINE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -17,6 +17,21 @@ class Alternative:
     detail: str | None
     score: float
     """Similarity, 0..1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A section of one of the deployment's own documents that answers a question no
+    curated intent answers: what the guide reads out, and where it came from."""
+
+    id: str
+    """Stable section id; ``match --json`` reports the intent as ``doc:<id>``."""
+    file: str
+    section: str
+    """The heading as the document writes it."""
+    topic: str
+    """Spoken in the attribution: "From the article on {topic}: ..."."""
+    summary: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +51,11 @@ class Match:
     """What the guide says first to this, from a fresh start."""
     text: str = ""
     """The utterance as the matcher saw it, after normalisation."""
+    passage: Passage | None = None
+    """Set when the answer comes from a document section rather than an intent."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "intent": self.intent,
             "detail": self.detail,
             "confidence": round(self.confidence, 3),
@@ -50,6 +67,9 @@ class Match:
             ],
             "response": self.response,
         }
+        if self.passage is not None:
+            found["source"] = {"file": self.passage.file, "section": self.passage.section}
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,9 @@ NO_SLOTS: Mapping[str, str] = MappingProxyType({})
 class Matcher(Protocol):
     def match(self, text: str, context: MatchContext | None = None) -> Match: ...
 
+    def match_many(self, texts: Sequence[str], context: MatchContext | None = None
+                   ) -> list[Match]: ...
+
 
 __all__ = [
     "EMERGENCY",
@@ -76,4 +99,5 @@ __all__ = [
     "Match",
     "MatchContext",
     "Matcher",
+    "Passage",
 ]

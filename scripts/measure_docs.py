@@ -1,0 +1,130 @@
+"""Document answers, measured: build and load times, and how often the right section
+comes first for questions only the documents answer.
+
+    python scripts/measure_docs.py [DOCS...] [--questions TSV] [--floors 0.3,0.4]
+
+The questions file has ``question``, ``file`` and ``heading`` columns; a heading may
+list alternatives separated by " | ", and one ending in "..." is named by its first
+words. The development set's out-of-scope lines are
+the other side: how many of them a document would wrongly answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from voiceguide.docs import Section
+from voiceguide.docs.answer import DOC_FLOOR, DocRetriever, DocsMatcher
+from voiceguide.docs.builder import build_index
+from voiceguide.docs.index import DocIndex, load, save
+from voiceguide.docs.link import heading_key
+from voiceguide.guide import Guide
+from voiceguide.match import OUT_OF_SCOPE
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+QUESTIONS = ROOT / "tests" / "data" / "doc_questions.tsv"
+DEVSET = ROOT / "tests" / "data" / "devset.tsv"
+
+
+def labelled(path: Path) -> list[tuple[str, str, set[str]]]:
+    with path.open(encoding="utf-8") as handle:
+        return [(row["question"], row["file"],
+                 {heading_key(h) for h in row["heading"].split(" | ")})
+                for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def is_right(section: Section, file: str, headings: set[str]) -> bool:
+    """A label ending in "..." names a heading by its first words."""
+    if section.doc != file:
+        return False
+    keys = (heading_key(section.heading), heading_key(section.title))
+    return any(k == h or (h.endswith("...") and k.startswith(h[:-3].strip()))
+               for k in keys for h in headings)
+
+
+def top1(index: DocIndex, questions: list[tuple[str, str, set[str]]]
+         ) -> list[tuple[str, Section | None, bool]]:
+    retriever = DocRetriever(index)
+    results = []
+    for question, file, headings in questions:
+        hits = retriever.search(question, limit=1)
+        first = hits[0].section if hits else None
+        results.append((question, first, first is not None and is_right(first, file,
+                                                                          headings)))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("docs", nargs="*", type=Path, default=[SEEDS])
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--floors", default=str(DOC_FLOOR))
+    parser.add_argument("--misses", action="store_true", help="print each miss")
+    args = parser.parse_args()
+    guide = Guide.load()
+    builds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        index = build_index(args.docs, guide.kb, guide.matcher)
+        builds.append(time.perf_counter() - started)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "docs.json"
+        save(index, path)
+        loads = []
+        for _ in range(5):
+            started = time.perf_counter()
+            DocsMatcher(guide.matcher, load(path))
+            loads.append(time.perf_counter() - started)
+        size = path.stat().st_size
+    print(f"build: {len(index.documents)} documents, {len(index.sections())} sections, "
+          f"median {statistics.median(builds):.2f} s of 3; index {size / 1024:.0f} KiB; "
+          f"load and ready median {statistics.median(loads) * 1000:.0f} ms of 5")
+    questions = labelled(args.questions)
+    results = top1(index, questions)
+    right = sum(ok for _, _, ok in results)
+    print(f"retrieval: right section first for {right}/{len(results)} "
+          f"({right / len(results):.1%}) of {args.questions.name}")
+    if args.misses:
+        for question, first, ok in results:
+            if not ok:
+                got = f"{first.doc[:3]} {first.heading or first.title}" if first else "-"
+                print(f"    miss: {question!r} -> {got}")
+    with DEVSET.open(encoding="utf-8") as handle:
+        dev = list(csv.DictReader(handle, delimiter="\t"))
+    oov = [row["utterance"] for row in dev if row["intent"] == OUT_OF_SCOPE]
+    inscope = [row for row in dev if row["intent"] != OUT_OF_SCOPE]
+    for floor in (float(f) for f in args.floors.split(",")):
+        matcher = DocsMatcher(guide.matcher, index, floor)
+        answered = [matcher.match(q) for q, _, _ in questions]
+        end_to_end = sum(m.passage is not None and is_right_id(m.passage.id, index, f, h)
+                         for m, (_, f, h) in zip(answered, questions, strict=True))
+        curated = sum(m.passage is None and m.outcome == "accept" for m in answered)
+        wrongly = [t for t, m in zip(oov, matcher.match_many(oov), strict=True)
+                   if m.passage is not None]
+        changed = sum(m.intent != row["intent"] and m.passage is not None
+                      for row, m in zip(inscope, matcher.match_many(
+                          [r["utterance"] for r in inscope]), strict=True))
+        print(f"floor {floor}: end to end doc:<right section> {end_to_end}/{len(questions)}"
+              f" ({curated} answered by a curated intent instead); dev out-of-scope "
+              f"answered from a document {len(wrongly)}/{len(oov)}; dev in-scope lines "
+              f"turned into document answers {changed}/{len(inscope)}")
+        if args.misses:
+            for text in wrongly:
+                print(f"    out of scope answered: {text!r}")
+
+
+def is_right_id(section_id: str, index: DocIndex, file: str, headings: set[str]) -> bool:
+    return any(s.id == section_id and is_right(s, file, headings) for s in index.sections())
+
+
+if __name__ == "__main__":
+    main()
