@@ -25,7 +25,7 @@ from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import AudioSource
 from voiceguide.audio.vad import Endpointer, Utterance
 from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match
-from voiceguide.match.normalize import plain
+from voiceguide.match.normalize import plain, stem
 from voiceguide.runtime import Session
 from voiceguide.settings import ListenSettings
 from voiceguide.speech_out import VoiceSpeaker
@@ -59,24 +59,17 @@ def heard_as(match: Match, transcript: Transcript, floor: float) -> Match:
     """
     if (transcript.confidence < floor and match.intent != EMERGENCY
             and match.outcome != OUT_OF_SCOPE):
-        return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE)
+        return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE,
+                       passage=None)
     return match
-
-
-def _stem(word: str) -> str:
-    """"Paused" and "pause" are one word to the echo check."""
-    for ending in ("ing", "ed", "es", "s", "e"):
-        if len(word) > len(ending) + 2 and word.endswith(ending):
-            return word[: -len(ending)]
-    return word
 
 
 def is_echo(text: str, recent: list[str], overlap: float) -> bool:
     """Are most of ``text``'s words in what the guide is saying right now?"""
-    words = [_stem(w) for w in plain(text).split()]
+    words = [stem(w) for w in plain(text).split()]
     if not words or not recent:
         return False
-    said = {_stem(w) for w in plain(" ".join(recent)).split()}
+    said = {stem(w) for w in plain(" ".join(recent)).split()}
     return sum(word in said for word in words) / len(words) >= overlap
 
 

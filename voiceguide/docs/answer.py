@@ -18,8 +18,9 @@ from rapidfuzz import fuzz
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
+from voiceguide.docs.sentences import split_sentences
 from voiceguide.match import EMERGENCY, NO_SLOTS, Match, MatchContext, Matcher, Passage
-from voiceguide.match.normalize import plain
+from voiceguide.match.normalize import plain, stem
 
 DOC_FLOOR = 0.35
 """Retrieval score from which a section answers. Measured with
@@ -33,7 +34,6 @@ FIELD_WEIGHTS = (("questions", 3.0), ("title", 2.5), ("path", 1.0), ("keywords",
 questions made from them say what a section is about; its text mentions much else."""
 
 SATURATION = 1.2
-STEM_LENGTH = 7
 FUZZ = 0.1
 """Share of the score from how closely one of a section's questions reads like the one
 asked; the rest is word evidence. Chosen on ``tests/data/doc_questions.tsv``."""
@@ -51,23 +51,9 @@ causes caused help helps good bad best right way""".split())
 """Words that say nothing about which section a question wants."""
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _DOSE = re.compile(r"\b\d[\d,.]*\s*(mg|milligrams?|mcg|micrograms?|iu|g|grams?|ml|"
                    r"tablets?|capsules?|pills?|doses?)\b", re.IGNORECASE)
 _DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{2,6})\)")
-
-
-def stem(word: str) -> str:
-    """Folds plurals and verb endings so "cramps" finds "cramp" and "coping" finds
-    "cope"; cut to seven letters so "chiropractor" finds "chiropractic"."""
-    for ending, keep in (("ies", "y"), ("ing", ""), ("ness", "ness"), ("ed", ""),
-                         ("es", ""), ("s", "")):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word if keep == ending else word[: -len(ending)] + keep
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word[:STEM_LENGTH]
 
 
 def terms(text: str) -> list[str]:
@@ -160,7 +146,7 @@ _TOP_WEIGHT = max(w for _, w in FIELD_WEIGHTS) * (SATURATION + 1)
 def spoken_summary(section: Section) -> str:
     """The summary without any sentence that names an amount to take: the guide never
     suggests doses, whatever an article says."""
-    return " ".join(s for s in _SENTENCE.split(section.summary)
+    return " ".join(s for s in split_sentences(section.summary)
                     if s.strip() and not _DOSE.search(s))
 
 

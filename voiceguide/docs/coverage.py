@@ -19,11 +19,11 @@ from pathlib import Path
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
+from voiceguide.docs.sentences import split_sentences
 from voiceguide.errors import KnowledgeBaseError
 from voiceguide.kb import KnowledgeBase
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "content" / "topics.toml"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Cues:
 
 
 @dataclass(frozen=True)
-class Passage:
+class Mention:
     section: Section
     sentence: str
     stance: str
@@ -55,7 +55,7 @@ class Passage:
 @dataclass(frozen=True)
 class Disagreement:
     topic: Topic
-    passages: tuple[Passage, ...]
+    passages: tuple[Mention, ...]
 
 
 def _words(phrases: list[str]) -> re.Pattern[str]:
@@ -91,9 +91,10 @@ def disagreements(index: DocIndex, topics_file: Path = TOPICS_FILE) -> list[Disa
     cues, topics = load_topics(topics_file)
     found = []
     for topic in topics:
-        passages = [Passage(section, sentence, stance)
+        passages = [Mention(section, sentence, stance)
                     for section in index.sections()
-                    for sentence in _SENTENCE.split(section.text)
+                    for line in section.text.splitlines()
+                    for sentence in split_sentences(line)
                     if topic.terms.search(sentence)
                     and (stance := cues.stance(sentence)) is not None]
         docs: dict[str, set[str]] = defaultdict(set)

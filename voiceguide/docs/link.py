@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import Link
+from voiceguide.docs.sentences import split_sentences
 from voiceguide.kb import KnowledgeBase
 from voiceguide.match import OUT_OF_SCOPE, Matcher
 
@@ -27,7 +28,6 @@ QUESTION_WEIGHT = 2.0
 only what it mentions."""
 
 _NUMBER = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def heading_key(heading: str) -> str:
@@ -76,7 +76,7 @@ def _cited(section: Section, cited: dict[tuple[str, str], str]) -> str | None:
 
 def _by_matching(section: Section, matcher: Matcher) -> Link | None:
     probes = [(q, QUESTION_WEIGHT) for q in section.questions]
-    probes += [(s, 1.0) for s in _SENTENCE.split(section.summary) if s.strip()]
+    probes += [(s, 1.0) for s in split_sentences(section.summary)]
     if not probes:
         return None
     votes: dict[str, float] = defaultdict(float)

@@ -74,3 +74,20 @@ class Normalizer:
         text = _NUMBER_WORD.sub(_number, text)
         text = self._fold_pattern.sub(lambda m: self._folds[m.group(0)], text)
         return " ".join(text.split())
+
+
+STEM_LENGTH = 7
+"""Letters a stem keeps, so "chiropractor" and "chiropractic" meet."""
+
+
+def stem(word: str) -> str:
+    """Folds plurals and verb endings, so "cramps" meets "cramp", "coping" meets
+    "cope" and "paused" meets "pause". Crude, and enough for comparing words."""
+    for ending, keep in (("ies", "y"), ("ing", ""), ("ness", "ness"), ("ed", ""),
+                         ("es", ""), ("s", "")):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word if keep == ending else word[: -len(ending)] + keep
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word[:STEM_LENGTH]
