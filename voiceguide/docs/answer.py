@@ -34,10 +34,14 @@ FIELD_WEIGHTS = (("questions", 3.0), ("title", 2.5), ("path", 1.0), ("keywords",
 questions made from them say what a section is about; its text mentions much else."""
 
 SATURATION = 1.2
+"""BM25's k1: a word said ten times in a section is not ten times the evidence."""
+
+_TOP_WEIGHT = max(w for _, w in FIELD_WEIGHTS) * (SATURATION + 1)
+"""The most one query word can earn in one section: the denominator of coverage."""
+
 FUZZ = 0.1
 """Share of the score from how closely one of a section's questions reads like the one
 asked; the rest is word evidence. Chosen on ``tests/data/doc_questions.tsv``."""
-"""BM25's k1: a word said ten times in a section is not ten times the evidence."""
 
 STOPWORDS = frozenset("""
 a about after again all am an and any are as at be because been before being but by can
@@ -135,12 +139,8 @@ class DocRetriever:
         return hits[:limit]
 
 
-
 def _saturate(count: int) -> float:
     return count * (SATURATION + 1) / (count + SATURATION)
-
-
-_TOP_WEIGHT = max(w for _, w in FIELD_WEIGHTS) * (SATURATION + 1)
 
 
 def spoken_summary(section: Section) -> str:

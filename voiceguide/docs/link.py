@@ -19,9 +19,9 @@ from voiceguide.kb import KnowledgeBase
 from voiceguide.match import OUT_OF_SCOPE, Matcher
 
 LINK_FLOOR = 0.35
-"""Weighted agreement (0..1) below which a section supports no intent: low enough
-that a section on "Prevalence" still finds ``cramp.about``, high enough that a
-section on acupuncture finds nothing."""
+"""Weighted agreement (0..1) below which a section supports no intent. On the five
+seed articles 107 of 190 sections are linked at 0.35, cited or matched; sections on
+acupuncture, surgery or gene therapy link to none."""
 
 QUESTION_WEIGHT = 2.0
 """A question made from the heading says what a section is for; a summary sentence
