@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs voiceguide into .venv, with the system packages its speech needs.
-# Usage: scripts/install.sh [EXTRAS], for example scripts/install.sh "[test]"
+# Usage: scripts/install.sh [EXTRAS], for example scripts/install.sh "[test]" or "[test,bench]"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -13,18 +13,25 @@ fi
 
 # espeak-ng speaks, libportaudio2 lets sounddevice open the sound card, sox converts
 # audio, flite is the second voice the speech tests render with, and PulseAudio with
-# ALSA's plugin for it is the sound server the live-audio tests run a private copy of.
+# ALSA's plugin for it is the sound server the live-audio tests run a private copy of,
+# and chromium with its driver is the browser the captions-screen test drives.
 # Without them the text guide still works, so a failure here only warns.
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! { $sudo apt-get update -qq &&
          $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-           espeak-ng libportaudio2 sox flite pulseaudio pulseaudio-utils libasound2-plugins >/dev/null; }; then
+           espeak-ng libportaudio2 sox flite pulseaudio pulseaudio-utils libasound2-plugins \
+           chromium chromium-driver >/dev/null; }; then
     echo "warning: could not install the speech and audio packages; speech may not work." >&2
   fi
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+if [[ "$extras" == *bench* ]]; then
+  # The MiniLM peer needs torch; this version has a CPU build on disk here, where an
+  # unpinned torch would pull the CUDA build.
+  .venv/bin/python -m pip install -q "torch==2.13.0"
+fi
 .venv/bin/python -m pip install -q -e ".${extras}"

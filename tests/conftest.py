@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +17,10 @@ from voiceguide.testing import Night
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
+
+# The person's saved voice settings live in the user's config folder; tests (and the
+# commands they start) keep theirs in a folder of their own, never the developer's.
+os.environ["VOICEGUIDE_CONFIG_DIR"] = tempfile.mkdtemp(prefix="voiceguide-test-config-")
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +47,7 @@ def load_script(name: str) -> ModuleType:
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Any]]:
     """Renders (intent, text) rows with real synthesisers, at test time, into one
     session folder; skips when espeak-ng, flite or sox is missing."""
-    module = load_script("render_speech")
+    from voiceguide.bench import render as module
     folder = tmp_path_factory.mktemp("speech")
 
     def render(rows: list[tuple[str, str]], voices: tuple[str, ...] = ("flite:awb",),

@@ -251,3 +251,22 @@ def test_clarify_between_two_close_intents(guide) -> None:
     answer = guide.match("the cramp one", dialogue.context())
     actions = dialogue.handle(Heard("the cramp one", answer), now=1.0)
     assert dialogue.routine == "calf_stretch"
+
+
+def test_how_much_longer_during_a_hold_paused_and_idle(night: Night) -> None:
+    night.say("how much longer")
+    assert night.new_text() == "There's no countdown running right now."
+    night.say("my calf is cramping")
+    night.wait(12)
+    night.new_keys()
+    night.say("how much longer")
+    assert night.new_text() == "Eighteen seconds to go."
+    assert night.session.mode == "routine" and night.session.timers, "the hold goes on"
+    night.say("hold on")
+    night.wait(60)
+    night.new_keys()
+    night.say("how long is left")
+    assert night.new_text().startswith("We're paused, with eighteen seconds to go.")
+    night.say("carry on")
+    night.wait(8)
+    assert "cue:10" in night.new_keys(), "asking the time must not move the countdown"

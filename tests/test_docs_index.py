@@ -79,6 +79,19 @@ def test_a_question_only_an_article_answers_is_read_from_it_with_its_source(
     assert "stimulation" in found["response"].lower()
 
 
+def test_the_config_file_loads_the_index_as_docs_does(
+        index_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[guide]\ndocs = "{index_file}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "match", "--json",
+                 "what is spinal cord stimulation"]) == 0
+    assert json.loads(capsys.readouterr().out)["intent"].startswith("doc:000-")
+    config.write_text('[guide]\ndocs = "missing.docs.json"\n', encoding="utf-8")
+    assert main(["--config", str(config), "match", "cramp"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "docs" in error and "kiosk.toml" in error
+
+
 def test_curated_content_and_emergencies_come_first(index_file: Path) -> None:
     guide = Guide.load(docs=index_file)
     assert guide.match("my calf is cramping").intent == "cramp.relief"

@@ -47,7 +47,7 @@ class Night:
                            settled=self.loop.settled)
         self.loop.run(source)
         self.sink.close()
-        return self.loop.turns
+        return list(self.loop.turns)
 
 
 def find(recording: np.ndarray, clip: np.ndarray) -> list[float]:
@@ -221,7 +221,7 @@ def test_push_to_talk_listens_only_after_the_key(guide: Guide, speech: Render,
 
     def press_space_when_the_guide_is_quiet() -> bool:
         if night.loop.waiting_for_person():
-            night.loop.key_pressed()
+            night.loop.command("talk")
             return True
         return False
 

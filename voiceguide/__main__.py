@@ -1,4 +1,4 @@
-"""Command line: ``voiceguide [listen|chat|ask|transcribe|say|match|intents|script|models|build]``.
+"""Command line: ``voiceguide [COMMAND]``; `voiceguide --help` lists the commands.
 
 Arguments become a frozen ``Settings`` at once; everything after that is library code.
 A ``VoiceguideError`` is printed as one line and exits with status 2.
@@ -17,17 +17,13 @@ from pathlib import Path
 from voiceguide import __version__, hands_free
 from voiceguide.audio.sources import microphone_available
 from voiceguide.clock import SystemClock
-from voiceguide.errors import InputFileError, VoiceguideError
+from voiceguide.config import KioskConfig, load_config
+from voiceguide.errors import ConfigError, InputFileError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.hands_free import add_loop_options, add_voice_options
 from voiceguide.runtime import Session, run_live
 from voiceguide.script import run_script
-from voiceguide.settings import (
-    DEFAULT_EMERGENCY_NUMBER,
-    DialogueSettings,
-    ListenSettings,
-    Settings,
-)
+from voiceguide.settings import DEFAULT_EMERGENCY_NUMBER, Settings
 from voiceguide.speaker import TerminalSpeaker
 
 BATCH_SIZE = 2048
@@ -44,10 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", type=Path, metavar="DIR",
                         help="a reviewed copy of the content folder to use instead of "
                              "the shipped one")
+    parser.add_argument("--config", type=Path, metavar="PATH",
+                        help="a TOML settings file (see deploy/kiosk.toml); options given "
+                             "here win over it")
     parser.add_argument("--emergency-number", metavar="TEXT",
-                        default=DEFAULT_EMERGENCY_NUMBER,
                         help="what to tell people to call, for example 'nine one one' "
-                             "(default: '%(default)s')")
+                             f"(default: '{DEFAULT_EMERGENCY_NUMBER}')")
     parser.add_argument("--docs", type=Path, metavar="INDEX",
                         help="also answer from your own articles, indexed by "
                              "`voiceguide build`")
@@ -58,6 +56,27 @@ def _parser() -> argparse.ArgumentParser:
     add_voice_options(listen)
     add_loop_options(listen)
     commands.add_parser("chat", help="talk to the guide by typing")
+    kiosk = commands.add_parser("kiosk", help="run unattended all day: idle reset, device "
+                                              "recovery, captions page, turn log")
+    kiosk.add_argument("--config", dest="kiosk_config", type=Path, metavar="PATH",
+                       help="the kiosk's TOML file (example: deploy/kiosk.toml)")
+    kiosk.add_argument("--captions", metavar="HOST:PORT",
+                       help="serve the captions page here (default: the config's, "
+                            "127.0.0.1:8765)")
+    kiosk.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                       help="forget the conversation after this long with nobody talking")
+    kiosk.add_argument("--input", metavar="wav:A.wav,B.wav",
+                       help="speak these files into the kiosk instead of the microphone")
+    kiosk.add_argument("--fast", action="store_true",
+                       help="with --input: run on a simulated clock")
+    kiosk.add_argument("--output", metavar="wav:OUT.wav",
+                       help="record what the guide says instead of playing it")
+    check = commands.add_parser("health", help="exit 0 if a running kiosk's loop is alive, "
+                                               "1 if it is stuck or not running")
+    check.add_argument("--file", type=Path, metavar="PATH",
+                       help="the kiosk's heartbeat file (default: where the kiosk writes it)")
+    check.add_argument("--limit", type=float, default=30.0, metavar="SECONDS",
+                       help="a heartbeat older than this means stuck (default: %(default)s)")
     ask = commands.add_parser("ask", help="what the guide hears and understands in WAV "
                                           "files")
     ask.add_argument("--wav", type=Path, nargs="+", required=True, metavar="FILE")
@@ -78,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("action", choices=["download"])
     models.add_argument("options", nargs=argparse.REMAINDER,
                         help="--dest DIR, --url URL, --sha256 HEX")
+    commands.add_parser("bench", add_help=False,
+                        help="measure accuracy and speed against peers; "
+                             "`voiceguide bench --help`")
     match = commands.add_parser("match", help="show the intent an utterance matches")
     match.add_argument("text", nargs="?", help="the utterance (default: read lines "
                                                "from standard input)")
@@ -194,18 +216,29 @@ def _chat(guide: Guide) -> None:
     run_live(session, iter(sys.stdin))
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    listen = ListenSettings()
+def _settings(args: argparse.Namespace, config: KioskConfig) -> Settings:
+    """The configuration file's settings, with what the command line says on top."""
+    base = config.settings()
+    listen = base.listen
     if getattr(args, "activation", None):
         listen = replace(listen, activation=args.activation)
     if getattr(args, "wake_phrase", None):
         listen = replace(listen, wake_phrase=" ".join(args.wake_phrase.lower().split()))
-    return Settings(dialogue=DialogueSettings(emergency_number=args.emergency_number),
-                    listen=listen)
+    dialogue = base.dialogue
+    if args.emergency_number:
+        dialogue = replace(dialogue, emergency_number=args.emergency_number)
+    return replace(base, dialogue=dialogue, listen=listen)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, others = parser.parse_known_args(argv)
+    if args.command == "bench":
+        from voiceguide.bench.run import main as bench_main
+
+        return bench_main(others)
+    if others:
+        parser.error(f"unrecognized arguments: {' '.join(others)}")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command == "models":
@@ -217,9 +250,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "voices":
             hands_free.list_voices()
             return 0
+        if args.command == "health":
+            return hands_free.health(args)
+        config_path = args.kiosk_config if args.command == "kiosk" else None
+        try:
+            config = load_config(config_path or args.config) \
+                if config_path or args.config else KioskConfig()
+        except ConfigError as error:
+            print(f"voiceguide: error: {error}", file=sys.stderr)
+            return hands_free.EXIT_CONFIG if args.command == "kiosk" else 2
+        settings = _settings(args, config)
+        content = args.content or config.guide.content
+        if args.command == "kiosk":
+            return hands_free.kiosk(args, config, Guide.load(content, settings,
+                                                             args.docs or config.guide.docs))
         if args.command == "build":
-            return _build(Guide.load(args.content, _settings(args)), args)
-        guide = Guide.load(args.content, _settings(args), args.docs)
+            return _build(Guide.load(content, settings), args)
+        guide = Guide.load(content, settings, args.docs or config.guide.docs)
         if args.command is None:
             if microphone_available():
                 args = _parser().parse_args([*(sys.argv[1:] if argv is None else argv), "listen"])

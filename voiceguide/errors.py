@@ -36,3 +36,20 @@ class AudioDeviceError(VoiceguideError):
 class DocumentError(VoiceguideError):
     """An article cannot be read as text (empty, binary, not UTF-8 or too big); the
     builder reports it and carries on with the other documents."""
+
+
+class BenchError(VoiceguideError):
+    """A benchmark input cannot be used: a labelled set, a voice, a missing tool."""
+
+
+class ConfigError(VoiceguideError):
+    """The kiosk's configuration file is missing, not TOML, or has a key or value the
+    kiosk cannot use; the message names the file, the table and the key."""
+
+
+class PrefsError(VoiceguideError):
+    """The person's voice settings could not be saved; the old ones are left whole."""
+
+
+class LogFileError(VoiceguideError):
+    """The turn log file cannot be opened for writing."""

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from voiceguide.ask import answer_recording
 from voiceguide.asr import Recognizer, transcribe
 from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.pcm import pcm_bytes, read_wav
-from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, WavSink
+from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, TimelineSink, WavSink
 from voiceguide.audio.sources import (
     AudioSource,
     MicrophoneSource,
@@ -26,14 +29,20 @@ from voiceguide.audio.sources import (
     parse_input,
 )
 from voiceguide.clock import Clock, ManualClock, SystemClock
+from voiceguide.config import KioskConfig
 from voiceguide.dialogue.events import Say
-from voiceguide.errors import AudioFileError, VoiceguideError
+from voiceguide.errors import AudioFileError, PrefsError, VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter, heard_as
+from voiceguide.keys import read_keys
+from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter
+from voiceguide.prefs import Prefs, load_prefs, save_prefs
 from voiceguide.runtime import Session
 from voiceguide.speaker import MAX_RATE, MIN_RATE, Voice, stamp
 from voiceguide.speech_out import VoiceSpeaker
-from voiceguide.tts import Pyttsx3Synthesizer, Synthesizer, sentences, voices
+from voiceguide.tts import Pyttsx3Synthesizer, Synthesizer, voices
+from voiceguide.turnlog import TurnLog
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def add_voice_options(parser: argparse.ArgumentParser) -> None:
@@ -45,11 +54,11 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
                         help="a Vosk model folder (default: models/ or "
                              "$VOICEGUIDE_VOSK_MODEL)")
     parser.add_argument("--voice", metavar="ID", help="speech voice; see `voiceguide voices`")
-    parser.add_argument("--rate", type=int, default=Voice().rate, metavar="WPM",
+    parser.add_argument("--rate", type=int, metavar="WPM",
                         help=f"speech rate, {MIN_RATE} to {MAX_RATE} words a minute "
-                             "(default: %(default)s)")
-    parser.add_argument("--volume", type=float, default=Voice().volume, metavar="0..1",
-                        help="speech volume (default: %(default)s)")
+                             f"(default: {Voice().rate}, or as last set by voice)")
+    parser.add_argument("--volume", type=float, metavar="0..1",
+                        help=f"speech volume (default: {Voice().volume}, or as last set)")
 
 
 def add_loop_options(parser: argparse.ArgumentParser) -> None:
@@ -67,13 +76,17 @@ def add_loop_options(parser: argparse.ArgumentParser) -> None:
                         help="also print what is heard and said")
 
 
-def _voice(args: argparse.Namespace) -> Voice:
-    if not MIN_RATE <= args.rate <= MAX_RATE:
-        raise VoiceguideError(f"--rate {args.rate} is out of range; give {MIN_RATE} to "
+def _voice(args: argparse.Namespace, base: Voice | None = None) -> Voice:
+    """``--rate`` and ``--volume`` where given, else ``base``: the saved settings."""
+    base = base or Voice()
+    rate = base.rate if args.rate is None else args.rate
+    volume = base.volume if args.volume is None else args.volume
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise VoiceguideError(f"--rate {rate} is out of range; give {MIN_RATE} to "
                               f"{MAX_RATE}")
-    if not 0.05 <= args.volume <= 1.0:
-        raise VoiceguideError(f"--volume {args.volume} is out of range; give 0.05 to 1")
-    return Voice(args.rate, args.volume)
+    if not 0.05 <= volume <= 1.0:
+        raise VoiceguideError(f"--volume {volume} is out of range; give 0.05 to 1")
+    return Voice(rate, volume)
 
 
 def _recognizer(guide: Guide, args: argparse.Namespace) -> Recognizer:
@@ -115,16 +128,20 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     clock: Clock = ManualClock() if args.fast else SystemClock()
     settings = guide.settings.listen
     recognizer = _recognizer(guide, args)
-    synth = Pyttsx3Synthesizer(args.voice)
+    saved = load_prefs()
+    voice = _voice(args, Voice(saved.rate, saved.volume))
+    synth = Pyttsx3Synthesizer(args.voice or saved.voice or None)
     sink: AudioSink = (WavSink(_output_path(args.output), clock) if args.output
                        else SoundDeviceSink(clock))
     captions = _Captions(clock) if args.captions or args.output else None
-    speaker = VoiceSpeaker(synth, sink, clock, _voice(args), captions)
+    speaker = VoiceSpeaker(synth, sink, clock, voice, captions)
     session = Session(guide, speaker, clock, speech_ends=speaker.ends_at)
     wake = (WakeSpotter(settings.wake_phrase, settings.wake_threshold)
             if settings.activation == "wake" else None)
+    keep = _Keeper(saved, speaker, args.voice)
 
     def show(turn: HeardTurn) -> None:
+        keep.voice()
         if captions is not None and turn.why != "wake":
             captions.write(f"heard: {turn.transcript.text or '(nothing)'}  "
                            f"[{turn.why}]\n")
@@ -133,14 +150,44 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     source: AudioSource = (WavSource(items, clock, fast=args.fast,
                                      ready=loop.waiting_for_person, settled=loop.settled)
                            if items is not None else MicrophoneSource())
-    if settings.activation == "key":
-        threading.Thread(target=_read_keys, args=(loop,), daemon=True,
+    if settings.activation == "key" or sys.stdin.isatty():
+        threading.Thread(target=read_keys, args=(loop.command,), daemon=True,
                          name="voiceguide-keys").start()
     try:
-        loop.run(source)
+        loop.run(source, first_time=not saved.intro_done)
+        keep.intro_heard()
     finally:
         source.close()
         sink.close()
+
+
+class _Keeper:
+    """Saves the person's voice settings when they change them, and that the first-run
+    introduction was heard. A save that fails is logged; the night goes on."""
+
+    def __init__(self, saved: Prefs, speaker: VoiceSpeaker, voice_id: str | None) -> None:
+        self._saved = saved
+        self._speaker = speaker
+        if voice_id or speaker.voice != Voice(saved.rate, saved.volume):
+            self._save(replace(saved, rate=speaker.voice.rate, volume=speaker.voice.volume,
+                               voice=voice_id or saved.voice))
+
+    def voice(self) -> None:
+        now = self._speaker.voice
+        if (now.rate, now.volume) != (self._saved.rate, self._saved.volume):
+            self._save(replace(self._saved, rate=now.rate, volume=now.volume))
+
+    def intro_heard(self) -> None:
+        if not self._saved.intro_done:
+            self._save(replace(self._saved, intro_done=True))
+
+    def _save(self, prefs: Prefs) -> None:
+        try:
+            save_prefs(prefs)
+        except PrefsError as error:
+            _LOGGER.warning("%s", error)
+            return
+        self._saved = prefs
 
 
 def ask(guide: Guide, args: argparse.Namespace) -> None:
@@ -154,47 +201,16 @@ def ask(guide: Guide, args: argparse.Namespace) -> None:
         except AudioFileError as error:
             _emit(args, {"file": str(path), "error": str(error)})
             continue
-        started = time.perf_counter()
-        transcript = transcribe(recognizer, pcm)
-        asr_done = time.perf_counter()
-        match = heard_as(guide.matcher.match(transcript.text), transcript,
-                         guide.settings.listen.asr_floor)
-        match_done = time.perf_counter()
-        response = guide.first_words(match)
-        first = sentences(response)[:1]
-        if synth is not None and first:
-            synth.render(first[0], voice.rate)
-        first_audio = time.perf_counter()
+        answer = answer_recording(guide, recognizer, pcm, synth, voice.rate)
         _emit(args, {
-            "file": str(path), "transcript": transcript.text,
-            "asr_confidence": round(transcript.confidence, 3),
-            **{k: v for k, v in match.to_json().items() if k != "response"},
-            "response": response, "recognizer": recognizer.name,
-            "asr_ms": round((asr_done - started) * 1000, 1),
-            "match_ms": round((match_done - asr_done) * 1000, 2),
-            "first_audio_ms": round((first_audio - started) * 1000, 1),
+            "file": str(path), "transcript": answer.transcript.text,
+            "asr_confidence": round(answer.transcript.confidence, 3),
+            **{k: v for k, v in answer.match.to_json().items() if k != "response"},
+            "response": answer.response, "recognizer": recognizer.name,
+            "asr_ms": round(answer.asr_ms, 1),
+            "match_ms": round(answer.match_ms, 2),
+            "first_audio_ms": round(answer.first_audio_ms, 1),
         })
-
-
-def _read_keys(loop: VoiceLoop) -> None:
-    """Space (or Enter, when standard input is not a terminal) opens the listening
-    window."""
-    if not sys.stdin.isatty():
-        for _line in sys.stdin:
-            loop.key_pressed()
-        return
-    import termios
-    import tty
-
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        while key := sys.stdin.read(1):
-            if key in " \n":
-                loop.key_pressed()
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def _emit(args: argparse.Namespace, record: dict[str, object]) -> None:
@@ -238,3 +254,93 @@ def models(argv: Sequence[str]) -> int:
     from voiceguide.asr.download import main as download_main
 
     return download_main(list(argv))
+
+
+EXIT_CONFIG = 78
+"""EX_CONFIG: the kiosk's unit does not restart on it, since only an edit can fix it."""
+
+
+def kiosk(args: argparse.Namespace, config: KioskConfig, guide: Guide) -> int:
+    """The unattended loop, assembled from the configuration file. What fails to start
+    (recogniser, speech engine, speaker, microphone) is logged and worked around; only a
+    broken configuration or broken content stops it."""
+    from voiceguide.captions.board import CaptionBoard
+    from voiceguide.captions.server import CaptionServer, parse_address
+    from voiceguide.health import Heartbeat
+    from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings
+
+    if args.fast and not args.input:
+        raise VoiceguideError("--fast needs --input wav:FILE.wav (a microphone runs in "
+                              "real time)")
+    items = parse_input(args.input) if args.input else None
+    captions = config.captions
+    address = parse_address(args.captions) if args.captions else captions.address
+    settings = guide.settings
+    log = TurnLog(config.log.file, config.log.transcripts)
+    clock: Clock = ManualClock() if args.fast else SystemClock()
+    try:
+        recognizer: Recognizer = make_recognizer(
+            guide.kb, config.recogniser.engine, config.recogniser.model,
+            extra=(settings.listen.wake_phrase,))
+    except Exception as error:
+        log.event("recogniser_unavailable", error=str(error)[:200])
+        recognizer = DeafRecognizer()
+    try:
+        synth: Synthesizer | None = Pyttsx3Synthesizer(config.speech.voice or None)
+    except VoiceguideError as error:
+        log.event("speech_unavailable", error=str(error)[:200])
+        synth = None
+    sink = _kiosk_sink(args, clock, log)
+    board = CaptionBoard(clock.monotonic) if captions.enabled or args.captions else None
+    server = None
+    if board is not None:
+        server = CaptionServer(board, *address, allow_remote=captions.allow_remote)
+        server.start()
+        log.event("captions", url=server.url)
+    kiosk_settings = KioskSettings(
+        idle_timeout=args.idle_timeout or config.kiosk.idle_timeout,
+        rate=config.speech.rate, volume=config.speech.volume, listen=settings.listen)
+
+    def open_source() -> AudioSource:
+        if items is None:
+            return MicrophoneSource()
+        return WavSource(items, clock, fast=args.fast, ready=machine.loop.waiting_for_person,
+                         settled=machine.loop.settled)
+
+    machine = Kiosk(guide, kiosk_settings, clock=clock, recognizer=recognizer, synth=synth,
+                    sink=sink, open_source=open_source, board=board, log=log,
+                    heartbeat=Heartbeat(config.kiosk.health_file))
+    signal.signal(signal.SIGTERM, lambda *_: machine.stop_requested.set())
+    if sys.stdin.isatty():
+        threading.Thread(target=read_keys, args=(machine.loop.command,), daemon=True,
+                         name="voiceguide-keys").start()
+    try:
+        machine.run()
+    finally:
+        if server is not None:
+            server.close()
+        sink.close()
+        if machine.heartbeat is not None:
+            machine.heartbeat.close()
+        log.close()
+    return 0
+
+
+def _kiosk_sink(args: argparse.Namespace, clock: Clock, log: TurnLog) -> AudioSink:
+    if args.output:
+        return WavSink(_output_path(args.output), clock)
+    try:
+        return SoundDeviceSink(clock)
+    except VoiceguideError as error:
+        # No speaker: the captions screen and the log carry the conversation.
+        log.event("speaker_unavailable", error=str(error)[:200])
+        return TimelineSink(clock)
+
+
+def health(args: argparse.Namespace) -> int:
+    """No guide is loaded: a timer runs this every minute."""
+    from voiceguide.health import check, default_health_file
+
+    fresh, line = check(args.file or default_health_file(), args.limit)
+    print(line)
+    return 0 if fresh else 1

@@ -15,8 +15,9 @@ its own voice coming back through the microphone (the echo check).
 from __future__ import annotations
 
 import logging
-import threading
+import queue
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -33,8 +34,14 @@ from voiceguide.speech_out import VoiceSpeaker
 _LOGGER = logging.getLogger(__name__)
 
 BARGE_IN = frozenset({"control.stop", "control.pause", "control.repeat",
-                      "control.goodbye", EMERGENCY})
-"""What may cut the guide off mid-sentence."""
+                      "control.goodbye", "control.help.time_left", EMERGENCY})
+"""What may cut the guide off mid-sentence ("how much longer" is asked during a
+countdown, which talks every few seconds)."""
+COMMANDS = {"stop": "stop", "repeat": "repeat", "next": "next"}
+"""Keys and screen buttons, as the words they stand for: a pressed Stop goes through the
+same dialogue as a spoken one."""
+KEPT_TURNS = 200
+"""Turns kept for tests and the ``ask`` report; a kiosk runs all day, so not all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ class HeardTurn:
     match: Match | None
     """None when the utterance was not acted on (no wake phrase, an echo, talk-over)."""
     why: str
-    """``answered``, ``barge_in``, ``echo``, ``talk_over``, ``not_activated``, ``wake``."""
+    """``answered``, ``barge_in``, ``echo``, ``talk_over``, ``empty``, ``wake``, ``key``."""
     asr_ms: float
     match_ms: float
 
@@ -86,7 +93,7 @@ def talk_over(match: Match, transcript: Transcript, recent: list[str],
     """
     if is_echo(transcript.text, recent, settings.echo_overlap):
         return "echo"
-    if match.outcome != "accept" or match.intent not in BARGE_IN:
+    if match.outcome != "accept" or not {match.intent, match.detail} & BARGE_IN:
         return "talk_over"
     if match.intent == EMERGENCY:
         doubtful = transcript.confidence < settings.asr_floor
@@ -133,8 +140,9 @@ class VoiceLoop:
         self._endpointer = Endpointer()
         self._window_until = float("-inf")
         self._talking_over = False
-        self._key_pressed = threading.Event()
-        self.turns: list[HeardTurn] = []
+        self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._asr_failed = False
+        self.turns: deque[HeardTurn] = deque(maxlen=KEPT_TURNS)
 
     # ----------------------------------------------------------- turn taking
 
@@ -146,9 +154,13 @@ class VoiceLoop:
         """Nothing left to happen without the person: no timer, nothing sounding."""
         return self.session.ended or (not self._sink.busy() and not self.session.timers)
 
-    def key_pressed(self) -> None:
-        """Push-to-talk, from any thread: the loop opens the window on its next frame."""
-        self._key_pressed.set()
+    def command(self, name: str) -> None:
+        """A key or screen button, from any thread: ``talk`` (push-to-talk: listen for
+        one utterance), ``stop``, ``repeat`` or ``next``. Carried out on the loop's
+        thread at its next frame."""
+        if name != "talk" and name not in COMMANDS:
+            raise ValueError(f"unknown command {name!r}")
+        self._commands.put(name)
 
     def open_window(self) -> None:
         """The key was pressed (or the wake phrase heard): listen for one utterance."""
@@ -157,12 +169,18 @@ class VoiceLoop:
 
     # ------------------------------------------------------------------ loop
 
-    def run(self, source: AudioSource) -> None:
-        self.session.start()
+    def run(self, source: AudioSource, first_time: bool = False) -> None:
+        self.session.start(first_time)
+        self.pump(source)
+
+    def pump(self, source: AudioSource, tick: Callable[[], bool] | None = None,
+             until_ended: bool = True) -> None:
+        """Frames from ``source`` until it ends, the conversation ends (unless not
+        ``until_ended``: a kiosk starts the next one itself), or ``tick`` (called once a
+        frame) asks to stop. The session is not restarted, so a kiosk can hand the same
+        conversation to a new source when a microphone comes back."""
         for frame in source.frames():
-            if self._key_pressed.is_set():
-                self._key_pressed.clear()
-                self.open_window()
+            self._run_commands()
             self.session.fire_due()
             was_speaking = self._endpointer.in_speech
             utterance = self._endpointer.push(frame)
@@ -170,8 +188,31 @@ class VoiceLoop:
                 self._talking_over = self._sink.busy()
             if utterance is not None:
                 self._heard(utterance)
-            if self.session.ended and not self._sink.busy():
+            if until_ended and self.session.ended and not self._sink.busy():
                 break
+            if tick is not None and tick():
+                break
+
+    def restart(self, session: Session) -> None:
+        """A fresh conversation on the same devices: half-heard speech is dropped."""
+        self.session = session
+        self._endpointer = Endpointer()
+        self._window_until = float("-inf")
+        self._talking_over = False
+
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                name = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if name == "talk":
+                self.open_window()
+                continue
+            words = COMMANDS[name]
+            self._speaker.stop()
+            self.session.respond(words, self.session.understand(words))
+            self._log(HeardTurn(Transcript(words, 1.0), None, "key", 0.0, 0.0))
 
     def _activated(self) -> bool:
         if self._settings.activation == "always" or self.session.mode != "idle":
@@ -186,7 +227,7 @@ class VoiceLoop:
                 self._log(HeardTurn(Transcript(self._wake.phrase, 1.0), None, "wake", 0, 0))
             return
         started = time.perf_counter()
-        transcript = transcribe(self._recognizer, bytes(utterance.pcm))
+        transcript = self._transcribe(bytes(utterance.pcm))
         asr_ms = (time.perf_counter() - started) * 1000
         if self._wake is not None:
             transcript = replace(transcript, text=_strip_phrase(transcript.text,
@@ -211,6 +252,19 @@ class VoiceLoop:
         self.session.respond(transcript.text, match)
         self._log(HeardTurn(transcript, match, "barge_in" if talking_over else "answered",
                             asr_ms, match_ms))
+
+    def _transcribe(self, pcm: bytes) -> Transcript:
+        """A recogniser that fails is treated as having heard nothing: the guide chimes
+        "not caught" and carries on, and the log says so once, not on every turn."""
+        try:
+            transcript = transcribe(self._recognizer, pcm)
+        except Exception:
+            if not self._asr_failed:
+                _LOGGER.exception("the recogniser failed; carrying on without it")
+                self._asr_failed = True
+            return Transcript("", 0.0)
+        self._asr_failed = False
+        return transcript
 
     def _log(self, turn: HeardTurn) -> None:
         self.turns.append(turn)

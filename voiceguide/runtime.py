@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from voiceguide.clock import Clock, ManualClock
+from voiceguide.dialogue.engine import Progress
 from voiceguide.dialogue.events import (
     Action,
     CancelTimer,
@@ -63,8 +64,13 @@ class Session:
         """Pending timers: id -> due time. At most one, by the dialogue's design."""
         return dict(self._timers)
 
-    def start(self) -> None:
-        self._carry_out(self._dialogue.welcome())
+    def start(self, first_time: bool = False) -> None:
+        """The welcome; the first time ever, also how to use the guide by voice."""
+        self._carry_out(self._dialogue.welcome(first_time))
+
+    def progress(self) -> Progress | None:
+        """The running routine's step and countdown, for a screen."""
+        return self._dialogue.progress(self.now())
 
     def now(self) -> float:
         return self._clock.monotonic()

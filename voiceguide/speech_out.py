@@ -9,6 +9,7 @@ to a text stream as well, for a carer glancing at a screen.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
@@ -30,7 +31,8 @@ class VoiceSpeaker:
     loop's echo check."""
 
     def __init__(self, synth: Synthesizer | None, sink: AudioSink, clock: Clock,
-                 voice: Voice | None = None, captions: TextIO | None = None) -> None:
+                 voice: Voice | None = None, captions: TextIO | None = None,
+                 observer: Callable[[SpeechEvent], None] | None = None) -> None:
         self._synth = synth
         self._sink = sink
         self._clock = clock
@@ -39,8 +41,12 @@ class VoiceSpeaker:
         self.recent: list[str] = []
         """Sentences queued since the sink was last quiet: what an echo would contain."""
         self._engine_failed = False
+        self._observer = observer
+        """Told of every event as it is spoken: the kiosk's captions screen."""
 
     def speak(self, event: SpeechEvent) -> None:
+        if self._observer is not None:
+            self._observer(event)
         if not self._sink.busy():
             self.recent.clear()
         if isinstance(event, Say):

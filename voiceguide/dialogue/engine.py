@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from voiceguide.dialogue.countdown import cue_text
+from voiceguide.dialogue.countdown import cue_text, duration_words
 from voiceguide.dialogue.events import (
     Action,
     CancelTimer,
@@ -68,6 +68,17 @@ class _Running:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a routine is, for a screen: its title, what the step asks, and when the
+    step's countdown ends (``None`` when it is waiting for an answer or paused)."""
+
+    routine: str
+    step: str
+    ends: float | None
+    seconds_left: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Offer:
     intent: Intent
     kind: str
@@ -104,6 +115,19 @@ class Dialogue:
         """The id of the one timer this dialogue is waiting on, if any."""
         return self._timer
 
+    def progress(self, now: float) -> Progress | None:
+        running = self._running
+        if running is None or running.step >= len(running.routine.steps):
+            return None
+        step = running.routine.steps[running.step]
+        text = (step.ask if self.mode is Mode.CHECKIN else step.say) or ""
+        if self.mode is Mode.PAUSED:
+            return Progress(running.routine.title, text, None, self._paused_left)
+        if self.mode is Mode.ROUTINE and step.kind in ("hold", "wait"):
+            return Progress(running.routine.title, text, running.ends,
+                            max(running.ends - now, 0.0))
+        return Progress(running.routine.title, text, None, None)
+
     def context(self) -> MatchContext:
         """What the next utterance is likely to answer, for the matcher."""
         expecting: tuple[str, ...] = ()
@@ -117,8 +141,11 @@ class Dialogue:
             expecting = tuple(m.intent for m in self._candidates)
         return MatchContext(self.mode.value, expecting)
 
-    def welcome(self) -> list[Action]:
-        return self._remember([self._prompt("welcome")])
+    def welcome(self, first_time: bool = False) -> list[Action]:
+        says: list[Action] = [self._prompt("welcome")]
+        if first_time:
+            says += [Pause(BETWEEN_STEPS), self._prompt("intro")]
+        return self._remember(says)
 
     def handle(self, event: DialogueEvent, now: float) -> list[Action]:
         if isinstance(event, TimerFired):
@@ -264,12 +291,26 @@ class Dialogue:
     def _on_quieter(self, _match: Match, _now: float) -> list[Action]:
         return self._voice("quieter", volume=-self._settings.volume_step)
 
-    def _on_help(self, _match: Match, _now: float) -> list[Action]:
+    def _on_help(self, match: Match, now: float) -> list[Action]:
+        if match.detail == "control.help.time_left":
+            return [self._time_left(now)]
         if self.mode is Mode.ROUTINE and self._running is not None:
             return [self._prompt("help_routine", routine=self._running.routine.title)]
         key = {Mode.CHECKIN: "help_checkin", Mode.OFFER: "help_offer",
                Mode.CLARIFY: "help_offer", Mode.PAUSED: "help_paused"}
         return [self._prompt(key.get(self.mode, "help_idle"))]
+
+    def _time_left(self, now: float) -> Say:
+        progress = self.progress(now)
+        if progress is None or progress.seconds_left is None:
+            return self._prompt("time_left_none")
+        left = duration_words(progress.seconds_left)
+        key = "time_left_paused" if self.mode is Mode.PAUSED else "time_left"
+        return self._capitalised(self._prompt(key, left=left))
+
+    @staticmethod
+    def _capitalised(say: Say) -> Say:
+        return replace(say, text=say.text[:1].upper() + say.text[1:])
 
     def _on_next(self, _match: Match, now: float) -> list[Action]:
         if self._running is None or self.mode not in (Mode.ROUTINE, Mode.CHECKIN,

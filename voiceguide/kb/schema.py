@@ -37,7 +37,8 @@ REQUIRED_PROMPTS = (
     "help_checkin", "help_offer", "help_paused", "yes_idle", "no_idle", "better_idle",
     "worse_idle", "declined", "checkin_again", "better_during_hold",
     "worse_during_hold", "start_over_idle", "cue_minutes",
-    "cue_one_minute", "cue_seconds", "cue_count", "from_document",
+    "cue_one_minute", "cue_seconds", "cue_count", "from_document", "time_left",
+    "time_left_paused", "time_left_none", "intro",
 )
 ID_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")

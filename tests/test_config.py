@@ -1,0 +1,210 @@
+"""The kiosk's TOML file: the shipped example is the defaults, and every mistake an
+operator can make stops the kiosk with one line naming the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from voiceguide.config import (
+    CaptionsConfig,
+    KioskConfig,
+    LoopConfig,
+    SpeechConfig,
+    load_config,
+)
+from voiceguide.errors import ConfigError, VoiceguideError
+from voiceguide.settings import Settings
+from voiceguide.speaker import Voice
+
+EXAMPLE = ROOT / "deploy" / "kiosk.toml"
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_example_is_the_defaults() -> None:
+    assert load_config(EXAMPLE) == KioskConfig()
+
+
+def test_the_shipped_example_has_every_key_with_a_comment() -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    keys = [n for n, line in enumerate(lines) if "=" in line and not line.startswith("#")]
+    assert len(keys) == 18
+    for n in keys:
+        assert lines[n - 1].startswith("#"), f"no comment above {lines[n]!r}"
+
+
+def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")) == KioskConfig()
+
+
+def test_the_defaults_are_the_command_lines() -> None:
+    config = KioskConfig()
+    assert config.settings() == Settings()
+    assert (config.speech.rate, config.speech.volume) == (Voice().rate, Voice().volume)
+
+
+def test_the_heartbeat_defaults_to_systemds_runtime_folder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNTIME_DIRECTORY", "/run/voiceguide")
+    assert LoopConfig().health_file == Path("/run/voiceguide/heartbeat")
+
+
+def test_every_key_is_read_and_paths_are_taken_from_the_files_folder(
+        tmp_path: Path) -> None:
+    (tmp_path / "clinic.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "vosk-model").mkdir()
+    path = write(tmp_path, """
+[listen]
+activation = "wake"
+wake_phrase = "  Hello   Kiosk "
+[speech]
+voice = "english-us"
+rate = 120
+volume = 1
+[recogniser]
+engine = "vosk"
+model = "vosk-model"
+[guide]
+emergency_number = "nine nine nine"
+docs = "clinic.json"
+content = "content"
+[kiosk]
+idle_timeout = 60
+health_file = "run/heartbeat"
+[captions]
+enabled = false
+address = "[::1]:9000"
+allow_remote = false
+[log]
+file = "logs/turns.jsonl"
+transcripts = true
+audio = true
+""")
+    config = load_config(path)
+    assert config.listen.wake_phrase == "hello kiosk"
+    assert config.speech == SpeechConfig("english-us", 120, 1.0)
+    assert config.recogniser.model == tmp_path / "vosk-model"
+    assert config.guide.docs == tmp_path / "clinic.json"
+    assert config.guide.content == tmp_path / "content"
+    assert config.kiosk == LoopConfig(60.0, tmp_path / "run" / "heartbeat")
+    assert config.captions == CaptionsConfig(False, ("::1", 9000), False)
+    assert config.log.file == tmp_path / "logs" / "turns.jsonl"
+    assert (config.log.transcripts, config.log.audio) == (True, True)
+    settings = config.settings()
+    assert settings.listen.activation == "wake"
+    assert settings.listen.wake_phrase == "hello kiosk"
+    assert settings.dialogue.emergency_number == "nine nine nine"
+
+
+def test_a_remote_address_is_allowed_when_the_operator_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, '[captions]\naddress = "0.0.0.0:80"\nallow_remote = true\n')
+    assert load_config(path).captions.address == ("0.0.0.0", 80)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_bytes(b"\xef\xbb\xbf[speech]\nrate = 100\n")
+    assert load_config(path).speech.rate == 100
+
+
+BAD = [
+    # (file text, what the one line must say after the file name)
+    ("[speech]\nrate = 500", "[speech] rate = 500 is out of range; give 90 to 230"),
+    ("[speech]\nrate = 89", "[speech] rate = 89 is out of range"),
+    ('[speech]\nrate = "150"', '[speech] rate = "150" is not a whole number; give 90 to '
+                               "230, without quotes"),
+    ("[speech]\nrate = 150.5", "[speech] rate = 150.5 is not a whole number"),
+    ("[speech]\nrate = true", "[speech] rate = true is not a whole number"),
+    ("[speech]\nvolume = true", "[speech] volume = true is not a number; give 0.05 to 1"),
+    ("[speech]\nvolume = 0", "[speech] volume = 0 is out of range; give 0.05 to 1"),
+    ("[speech]\nvolume = nan", "[speech] volume = nan is out of range"),
+    ("[speech]\nvoice = 3", "[speech] voice = 3 is not text; put it in double quotes"),
+    ('[listen]\nactivation = "clap"',
+     '[listen] activation = "clap" is not one of wake, always, key'),
+    ('[listen]\nwake_phrase = "  "', '[listen] wake_phrase = "  " is empty'),
+    ('[recogniser]\nengine = "whisper"', "is not one of auto, pocketsphinx, vosk"),
+    ('[recogniser]\nmodel = "no-such-model"',
+     '[recogniser] model = "no-such-model" does not exist'),
+    ('[recogniser]\nmodel = "kiosk.toml"', '[recogniser] model = "kiosk.toml" is not a '
+                                          "folder"),
+    ('[guide]\ndocs = "missing.json"', '[guide] docs = "missing.json" does not exist'),
+    ('[guide]\ndocs = "."', '[guide] docs = "." is a folder, not a file'),
+    ('[guide]\ncontent = "kiosk.toml"', '[guide] content = "kiosk.toml" is not a folder'),
+    ('[guide]\nemergency_number = ""', '[guide] emergency_number = "" is empty'),
+    ("[kiosk]\nidle_timeout = 5", "[kiosk] idle_timeout = 5 is out of range; give 10 to "
+                                  "3600"),
+    ('[kiosk]\nidle_timeout = "2 minutes"', "[kiosk] idle_timeout = \"2 minutes\" is not "
+                                            "a number"),
+    ("[kiosk]\nhealth_file = 5", "[kiosk] health_file = 5 is not text"),
+    ("[captions]\nenabled = 1", "[captions] enabled = 1 is not true or false"),
+    ('[captions]\nenabled = "yes"', '[captions] enabled = "yes" is not true or false'),
+    ('[captions]\naddress = "8765"', '[captions] address = "8765" is not HOST:PORT'),
+    ('[captions]\naddress = "::1:8765"', "is not HOST:PORT"),
+    ('[captions]\naddress = "localhost:http"', "is not HOST:PORT"),
+    ('[captions]\naddress = "localhost:²"', "is not HOST:PORT"),
+    ('[captions]\naddress = "127.0.0.1:99999"', "has a port out of range; give 1 to 65535"),
+    ('[captions]\naddress = "0.0.0.0:8765"',
+     '[captions] address = "0.0.0.0:8765" is not a loopback address'),
+    ('[captions]\naddress = "kiosk.local:8765"', "is not a loopback address"),
+    ('[log]\nfile = "."', '[log] file = "." is a folder, not a file'),
+    ('[log]\ntranscripts = "false"', '[log] transcripts = "false" is not true or false'),
+    ("[speech]\nrat = 150", "unknown key [speech] rat (did you mean rate?)"),
+    ("[speech]\nloudness = 1", "unknown key [speech] loudness; the keys are voice, rate, "
+                               "volume"),
+    ('[speech]\n"two\\nlines" = 1', 'unknown key [speech] "two\\nlines"'),
+    ("[speech.extra]\nx = 1", "unknown key [speech] extra"),
+    ("[speach]\nrate = 150", "unknown table [speach] (did you mean [speech]?)"),
+    ("[network]\nport = 1", "unknown table [network]; the tables are [listen], [speech]"),
+    ("rate = 150", "rate = 150 is outside any table; put it under [speech]"),
+    ("speech = 1", "speech = 1 is not a table; write [speech] on a line of its own"),
+    ("colour = 1", "colour = 1 is an unknown key outside any table"),
+    ("[[speech]]\nrate = 150", "speech = [{\"rate\": 150}] is not a table"),
+    ("[speech]\nrate = \n", "line 2: TOML syntax error: Invalid value (column 8)"),
+    ("[speech]\nrate = 100\nrate = 120\n", "line 3: TOML syntax error"),
+    ('[speech]\nvoice = "unclosed', "line 2: TOML syntax error: Unterminated string at "
+                                    "the end of the file"),
+    ("[speech]\n[speech]\n", "line 2: TOML syntax error"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BAD, ids=[says for _, says in BAD])
+def test_each_mistake_is_one_line_naming_the_file_and_key(
+        tmp_path: Path, text: str, says: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    assert says in message, message
+    assert isinstance(caught.value, VoiceguideError)
+
+
+def test_the_first_mistake_is_the_one_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "[speech]\nrate = 1\nvolume = 9\n")
+    with pytest.raises(ConfigError, match="rate = 1 is out of range"):
+        load_config(path)
+
+
+def test_a_missing_file_says_where_the_example_is(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path} does not exist; copy deploy/kiosk.toml and edit it"
+
+
+def test_a_folder_or_binary_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a folder; give the kiosk's TOML file"):
+        load_config(tmp_path)
+    binary = tmp_path / "kiosk.toml"
+    binary.write_bytes(b"\xff\xfe[speech]")
+    with pytest.raises(ConfigError, match="is not UTF-8 text; save it as UTF-8"):
+        load_config(binary)

@@ -1,0 +1,291 @@
+"""A kiosk's day: people come and go, the microphone is unplugged, engines fail, and
+the guide carries on. Real recognition of real (synthesised) speech throughout; the
+clock is simulated, and an unplugged microphone is a source that fails like one."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from voiceguide.asr import Transcript
+from voiceguide.asr.select import make_recognizer
+from voiceguide.audio.sinks import TimelineSink
+from voiceguide.audio.sources import AudioSource, Quiet, WavSource
+from voiceguide.captions.board import CaptionBoard
+from voiceguide.captions.server import CaptionServer
+from voiceguide.clock import ManualClock
+from voiceguide.dialogue.countdown import duration_words
+from voiceguide.errors import AudioDeviceError
+from voiceguide.guide import Guide
+from voiceguide.kiosk import Kiosk, KioskSettings
+from voiceguide.tts import Pyttsx3Synthesizer
+from voiceguide.turnlog import TurnLog
+
+Render = Callable[..., list[Any]]
+
+
+@pytest.fixture(scope="module")
+def clips(speech: Render) -> dict[str, Path]:
+    lines = {"cramp": "my calf is cramping", "louder": "louder please",
+             "longer": "how much longer", "better": "it's better", "bye": "goodbye",
+             "stop": "stop"}
+    rendered = speech([("x", text) for text in lines.values()])
+    return dict(zip(lines, (clip.path for clip in rendered), strict=True))
+
+
+class RecordingBoard(CaptionBoard):
+    """The real board, remembering every status the screen was sent."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__(clock)
+        self.statuses: list[tuple[str, str | None]] = []
+
+    def status(self, mode: str, step: str | None = None, ends_at: float | None = None
+               ) -> None:
+        self.statuses.append((mode, step))
+        super().status(mode, step, ends_at)
+
+
+class Day:
+    """A kiosk on a simulated clock, with a captions board and a turn log in memory.
+    ``plan`` lists what each attempt to open the microphone gets, in order."""
+
+    def __init__(self, guide: Guide, idle_timeout: float = 60.0, recognizer: Any = None,
+                 synth: Any = "real") -> None:
+        self.clock = ManualClock()
+        self.board = RecordingBoard(self.clock.monotonic)
+        self.log_text = io.StringIO()
+        self.sink = TimelineSink(self.clock)
+        self._plan: list[Callable[[], AudioSource]] = []
+        self.kiosk = Kiosk(
+            guide, KioskSettings(idle_timeout=idle_timeout), clock=self.clock,
+            recognizer=recognizer or make_recognizer(guide.kb, "pocketsphinx"),
+            synth=Pyttsx3Synthesizer() if synth == "real" else synth, sink=self.sink,
+            open_source=lambda: self._plan.pop(0)(), board=self.board,
+            log=TurnLog(self.log_text))
+
+    def plan(self, *openings: Callable[[], AudioSource]) -> None:
+        self._plan.extend(openings)
+
+    def files(self, *items: Path | float) -> Callable[[], WavSource]:
+        listed = [Quiet(i) if isinstance(i, float) else i for i in items]
+        return lambda: WavSource(listed, self.clock, fast=True,
+                                 ready=self.kiosk.loop.waiting_for_person,
+                                 settled=self.kiosk.loop.settled)
+
+    def play(self, *items: Path | float) -> None:
+        self.plan(self.files(*items))
+        self.kiosk.run()
+
+    def log(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log_text.getvalue().splitlines()]
+
+    def shown(self, who: str) -> list[str]:
+        return [line["text"] for line in self.board.snapshot()["lines"] if line["who"] == who]
+
+
+def test_cramp_how_much_longer_better_goodbye_on_the_captions_and_in_the_log(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide)
+    day.play(clips["cramp"], 12.0, clips["longer"], clips["better"], clips["bye"], 10.0)
+
+    log = day.log()
+    turns = [line for line in log if "intent" in line]
+    assert [t["intent"] for t in turns] == ["cramp.relief", "control.help",
+                                            "control.better", "control.goodbye"]
+    assert all("transcript" not in line for line in log), "no transcripts by default"
+    assert all(t["latency_ms"] > 0 and 0 <= t["confidence"] <= 1 for t in turns)
+    steps = [step for mode, step in day.board.statuses if mode == "routine"]
+    assert any(step and "pull your toes up" in step.lower() for step in steps), \
+        f"the screen showed the stretch step: {steps}"
+    said = " ".join(day.shown("guide"))
+    # After goodbye the next person starts fresh: the screen shows only the welcome.
+    assert [e["why"] for e in log if e.get("event") == "conversation_reset"] == ["goodbye"]
+    assert said == guide.kb.prompts["welcome"]
+
+
+def test_time_left_is_said_during_the_hold_and_the_hold_goes_on(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide)
+    day.play(clips["cramp"], 6.0, clips["longer"])
+    said = day.shown("guide")
+    assert any(line.endswith("seconds to go.") for line in said), said
+    assert "And let go, slowly." in " ".join(said), "the hold ran to its end"
+
+
+def test_left_alone_the_kiosk_forgets_the_person_and_their_voice_changes(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide, idle_timeout=60)
+    configured = day.kiosk.speaker.voice.volume
+    first_session = day.kiosk.session
+    day.play(clips["louder"], 30.0, clips["longer"], 90.0)
+    assert day.kiosk.resets == 1
+    assert day.kiosk.session is not first_session
+    assert day.kiosk.session.mode == "idle"
+    assert day.kiosk.speaker.voice.volume == configured, "louder was for that person only"
+    assert day.shown("you") == [], "the next person does not see the last one's words"
+    reset = [e for e in day.log() if e.get("event") == "conversation_reset"]
+    assert [e["why"] for e in reset] == ["idle"]
+
+
+def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    def unplugged_in_the_hold(source: WavSource) -> AudioSource:
+        """The microphone fails three seconds into the stretch's hold."""
+        class Unplugged:
+            def frames(self) -> Iterator[bytes]:
+                held = 0
+                for frame in source.frames():
+                    held += day.kiosk.session.mode == "routine" and bool(
+                        day.kiosk.session.timers)
+                    if held == 100:
+                        raise AudioDeviceError("Input overflowed: device unavailable")
+                    yield frame
+
+            def close(self) -> None:
+                pass
+        return Unplugged()
+
+    def absent() -> AudioSource:
+        raise AudioDeviceError("cannot open the microphone")
+
+    day = Day(guide)
+    cramp = day.files(clips["cramp"])
+    day.plan(lambda: unplugged_in_the_hold(cramp()), absent, absent, absent,
+             day.files(clips["better"]))
+    session = day.kiosk.session
+    day.kiosk.run()
+    events = [e for e in day.log() if "event" in e]
+    assert [e["event"] for e in events] == ["audio_lost", "audio_unavailable",
+                                            "audio_unavailable", "audio_unavailable",
+                                            "audio_back"]
+    assert [e["retry_in"] for e in events[:4]] == [1.0, 2.0, 4.0, 8.0], "backing off"
+    assert day.kiosk.session is session, "the conversation was kept"
+    said = " ".join(day.shown("guide"))
+    assert "Ten seconds." in said and "And let go, slowly." in said, \
+        "the countdown went on while the microphone was away"
+    assert [t["intent"] for t in day.log() if "intent" in t] == ["cramp.relief",
+                                                                  "control.better"]
+
+
+def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
+        guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    real = make_recognizer(guide.kb, "pocketsphinx")
+
+    class FailsTwice:
+        name = "flaky"
+        failures = 2
+
+        def start(self) -> None:
+            real.start()
+
+        def accept(self, pcm: bytes) -> Transcript | None:
+            return real.accept(pcm)
+
+        def finish(self) -> Transcript:
+            result = real.finish()
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("decoder crashed")
+            return result
+
+    day = Day(guide, recognizer=FailsTwice())
+    day.play(clips["cramp"], clips["cramp"], clips["cramp"])
+    outcomes = [(t["outcome"], t["intent"]) for t in day.log() if "intent" in t]
+    assert outcomes == [("empty", "-"), ("empty", "-"), ("accept", "cramp.relief")]
+    assert sum("recogniser failed" in r.message for r in caplog.records) == 1, \
+        "logged once, not per turn"
+
+
+def test_with_no_speech_engine_the_captions_carry_the_conversation(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide, synth=None)
+    day.play(clips["cramp"], 5.0, clips["stop"])
+    assert day.shown("guide")[-1] == guide.kb.prompts["stopped"]
+    assert day.shown("you") == ["my calf is cramping", "stop"]
+
+
+def test_buttons_on_the_screen_stop_and_repeat_through_the_dialogue(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide)
+    kiosk = day.kiosk
+    pressed: list[str] = []
+
+    def press_during_the_hold() -> bool:
+        if kiosk.session.mode == "routine" and not pressed:
+            day.board.press("repeat")
+            day.board.press("stop")
+            pressed.append("done")
+        return kiosk.loop.waiting_for_person()
+
+    day.plan(lambda: WavSource([clips["cramp"], clips["longer"]], day.clock,
+                               fast=True, ready=press_during_the_hold,
+                               settled=kiosk.loop.settled))
+    kiosk.run()
+    said = day.shown("guide")
+    assert guide.kb.prompts["stopped"] in said
+    assert said[-1] == guide.kb.prompts["time_left_none"], "stopped: no countdown is left"
+
+
+def test_nothing_leaves_the_machine_during_a_whole_kiosk_conversation(
+        guide: Guide, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not str(
+                address[0]).startswith(("127.", "::1", "localhost")):
+            attempts.append(address)
+            raise OSError(101, "Network is unreachable (blocked by the privacy test)")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    day = Day(guide)
+    server = CaptionServer(day.board)
+    server.start()
+    try:
+        day.play(clips["cramp"], 3.0, clips["stop"])
+        with urllib.request.urlopen(server.url + "state", timeout=5) as reply:
+            state = json.load(reply)
+    finally:
+        server.close()
+    assert attempts == []
+    assert [line["text"] for line in state["lines"] if line["who"] == "you"] == [
+        "my calf is cramping", "stop"]
+
+
+def test_the_kiosk_runs_in_a_namespace_with_no_network_at_all(
+        clips: dict[str, Path], tmp_path: Path) -> None:
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("cannot make a network namespace here (unshare -rn failed)")
+    log = tmp_path / "turns.jsonl"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[log]\nfile = "{log}"\n[kiosk]\nhealth_file = '
+                      f'"{tmp_path / "heartbeat"}"\n', encoding="utf-8")
+    done = subprocess.run(
+        ["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+         sys.executable, "-m", "voiceguide", "kiosk", "--config", str(config),
+         "--input", f"wav:{clips['cramp']},{clips['stop']}", "--fast",
+         "--output", f"wav:{tmp_path / 'out.wav'}", "--captions", "127.0.0.1:0"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    intents = [json.loads(line).get("intent") for line in log.read_text().splitlines()]
+    assert [i for i in intents if i] == ["cramp.relief", "control.stop"]
+    assert (tmp_path / "out.wav").stat().st_size > 100_000
+
+
+def test_time_left_is_said_as_a_person_would() -> None:
+    assert [duration_words(s) for s in (0.2, 1, 17.5, 59, 60, 95, 600)] == [
+        "one second", "one second", "eighteen seconds", "fifty nine seconds",
+        "about a minute", "about two minutes", "about ten minutes"]

@@ -1,0 +1,49 @@
+"""One recorded utterance to the first sound of its answer, timed stage by stage.
+
+``voiceguide ask`` and the benchmark both time an answer this way, so the latency the
+benchmark publishes is the one a user can reproduce with ``ask --json``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from voiceguide.asr import Recognizer, Transcript, transcribe
+from voiceguide.guide import Guide
+from voiceguide.listen import heard_as
+from voiceguide.match import Match
+from voiceguide.tts import Synthesizer, sentences
+
+
+@dataclass(frozen=True, slots=True)
+class TimedAnswer:
+    transcript: Transcript
+    match: Match
+    """What the guide acts on: low ASR confidence already downgraded."""
+    response: str
+    asr_ms: float
+    """From the end of the recording to the final transcript."""
+    match_ms: float
+    first_audio_ms: float
+    """From the end of the recording to the first sample of the answer's first
+    sentence; without a synthesiser, to the moment it could be rendered."""
+
+
+def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
+                     synth: Synthesizer | None, rate: int) -> TimedAnswer:
+    """The recording is complete before timing starts, as it is when the guide notices
+    the person has stopped speaking, so the times are end of speech to answer."""
+    started = time.perf_counter()
+    transcript = transcribe(recognizer, pcm)
+    asr_done = time.perf_counter()
+    match = heard_as(guide.matcher.match(transcript.text), transcript,
+                     guide.settings.listen.asr_floor)
+    match_done = time.perf_counter()
+    response = guide.first_words(match)
+    first = sentences(response)[:1]
+    if synth is not None and first:
+        synth.render(first[0], rate)
+    first_audio = time.perf_counter()
+    return TimedAnswer(transcript, match, response, (asr_done - started) * 1000,
+                       (match_done - asr_done) * 1000, (first_audio - started) * 1000)

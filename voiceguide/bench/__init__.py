@@ -1,0 +1,1 @@
+"""Measuring the guide: labelled sets, rendered speech, peers, and the published table."""

@@ -1,0 +1,209 @@
+"""The spoken half of the benchmark: rendered clips through every recogniser available,
+then through the guide, timed from the end of the recording to the answer's first sample.
+
+Each clip is graded twice: by its words (word error rate against the text it was
+rendered from) and by what the guide did with it (acted on the right intent, or refused
+an out-of-scope one), because a recogniser can get words wrong and the intent right.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceguide.ask import answer_recording
+from voiceguide.asr import Recognizer
+from voiceguide.asr.domain import build, spoken_form
+from voiceguide.asr.select import DEFAULT_VARIANT, find_vosk_model
+from voiceguide.audio.pcm import pcm_bytes, read_wav
+from voiceguide.bench.labelled import OUT_OF_SCOPE
+from voiceguide.bench.render import RenderedClip
+from voiceguide.bench.scoring import percentile, share, word_errors
+from voiceguide.errors import BenchError, VoiceguideError
+from voiceguide.guide import Guide
+from voiceguide.match import EMERGENCY
+from voiceguide.speaker import Voice
+from voiceguide.tts import Synthesizer
+
+SPHINX_VARIANTS = ("generic", "domain", "mix")
+BYTES_PER_SECOND = 32000
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """One recogniser configuration: PocketSphinx with a language model variant, or Vosk
+    with a model folder."""
+
+    engine: str
+    variant: str
+
+    @property
+    def name(self) -> str:
+        if self.engine == "vosk":
+            return f"vosk:{Path(self.variant).name}"
+        shipped = " (shipped)" if self.variant == DEFAULT_VARIANT else ""
+        return f"pocketsphinx:{self.variant}{shipped}"
+
+    def make(self, guide: Guide) -> Recognizer:
+        extra = (guide.settings.listen.wake_phrase,)
+        if self.engine == "vosk":
+            from voiceguide.asr.select import make_recognizer
+
+            return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
+        from voiceguide.asr.sphinx import PocketSphinxRecognizer
+
+        return PocketSphinxRecognizer(build(guide.kb, self.variant, extra))
+
+
+def available_setups(variants: Sequence[str], vosk: bool) -> tuple[list[Setup], list[str]]:
+    """The setups to run, and a sentence for each that cannot run here."""
+    setups = [Setup("pocketsphinx", v) for v in variants]
+    skipped = []
+    if vosk:
+        model = find_vosk_model()
+        if model is None:
+            skipped.append("Vosk: no model installed (`voiceguide models download`), so it "
+                           "was not measured")
+        else:
+            setups.append(Setup("vosk", str(model)))
+    return setups, skipped
+
+
+@dataclass(frozen=True, slots=True)
+class ClipResult:
+    clip: RenderedClip
+    heard: str
+    acted_on: str
+    """The intent the guide acted on; ``out_of_scope`` when it refused or asked again."""
+    errors: int
+    words: int
+    seconds: float
+    asr_ms: float
+    first_audio_ms: float
+
+    @property
+    def right(self) -> bool:
+        return self.acted_on == self.clip.intent
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechCell:
+    """One recogniser at one noise level, over every voice."""
+
+    setup: str
+    snr: str
+    clips: int
+    wer: float
+    in_scope_accuracy: float | None
+    emergency_recall: float | None
+    out_of_scope_accepted: float | None
+    rtf: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    by_voice: dict[str, float | None] = field(default_factory=dict)
+    """In-scope accuracy per voice."""
+
+
+def run_clip(guide: Guide, recognizer: Recognizer, clip: RenderedClip,
+             synth: Synthesizer, voice: Voice) -> ClipResult:
+    pcm = pcm_bytes(read_wav(clip.path))
+    answer = answer_recording(guide, recognizer, pcm, synth, voice.rate)
+    acted = answer.match.intent if answer.match.outcome == "accept" else OUT_OF_SCOPE
+    reference = spoken_form(clip.text)
+    return ClipResult(clip, answer.transcript.text, acted,
+                      word_errors(reference, answer.transcript.text),
+                      len(reference.split()), len(pcm) / BYTES_PER_SECOND, answer.asr_ms,
+                      answer.first_audio_ms)
+
+
+def cells(setup: Setup, results: Sequence[ClipResult]) -> list[SpeechCell]:
+    by_snr: dict[str, list[ClipResult]] = defaultdict(list)
+    for result in results:
+        by_snr[result.clip.snr].append(result)
+    found = []
+    for snr, group in by_snr.items():
+        inside = [r for r in group if r.clip.intent != OUT_OF_SCOPE]
+        oov = [r for r in group if r.clip.intent == OUT_OF_SCOPE]
+        emergencies = [r for r in group if r.clip.intent == EMERGENCY]
+        voices: dict[str, list[ClipResult]] = defaultdict(list)
+        for r in inside:
+            voices[r.clip.voice].append(r)
+        latencies = [r.first_audio_ms for r in group]
+        found.append(SpeechCell(
+            setup.name, snr, len(group),
+            sum(r.errors for r in group) / max(1, sum(r.words for r in group)),
+            share(sum(r.right for r in inside), len(inside)),
+            share(sum(r.right for r in emergencies), len(emergencies)),
+            share(sum(r.acted_on != OUT_OF_SCOPE for r in oov), len(oov)),
+            sum(r.asr_ms for r in group) / 1000 / sum(r.seconds for r in group),
+            percentile(latencies, 50), percentile(latencies, 95),
+            {v: share(sum(r.right for r in rs), len(rs)) for v, rs in sorted(voices.items())}))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    setup: str
+    ready_s: float
+    """From starting a fresh process to a recogniser ready to listen, with the language
+    model already cached (the first start after a content change also builds it)."""
+    peak_rss_mb: float
+    """Peak resident memory of that process after answering one clip out loud."""
+
+
+def footprint(setup: Setup, clip: Path) -> Footprint:
+    """A separate process, so the benchmark's own memory (clips, peers, torch) is not
+    counted and the start is a real cold start of the interpreter."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide.bench.probe", setup.engine, setup.variant,
+         str(clip)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    ready = time.perf_counter() - started
+    rest, problem = process.communicate()
+    try:
+        peak_kb = json.loads(rest)["peak_kb"]
+    except (ValueError, KeyError):
+        peak_kb = None
+    if first.strip() != "ready" or process.returncode != 0 or peak_kb is None:
+        last = (problem.strip().splitlines() or [rest.strip() or "no output"])[-1]
+        raise BenchError(f"the memory probe for {setup.name} failed: {last}")
+    return Footprint(setup.name, ready, peak_kb / 1024)
+
+
+def peak_resident_kb() -> int:
+    """The process's own high-water mark. Not the parent's ``wait4`` usage: a child's
+    ``ru_maxrss`` keeps what it held between fork and exec, the whole benchmark."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def probe_main(argv: Sequence[str]) -> int:
+    """Child side of :func:`footprint`: ``ready`` once listening could start, then the
+    answer to one clip, so its peak memory covers recognition and speech."""
+    from voiceguide.tts import Pyttsx3Synthesizer
+
+    engine, variant, wav = argv
+    guide = Guide.load()
+    recognizer = Setup(engine, variant).make(guide)
+    print("ready", flush=True)
+    try:
+        answer = answer_recording(guide, recognizer, pcm_bytes(read_wav(Path(wav))),
+                                  Pyttsx3Synthesizer(), Voice().rate)
+    except VoiceguideError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(json.dumps({"heard": answer.transcript.text, "intent": answer.match.intent,
+                      "peak_kb": peak_resident_kb()}))
+    return 0

@@ -1,0 +1,247 @@
+"""``voiceguide kiosk``: the voice loop run all day with nobody watching it.
+
+What a bedside session does not need and a clinic's kiosk does:
+
+- a conversation left alone for ``idle_timeout`` seconds is forgotten, so the next
+  person starts fresh (and the screen no longer shows the last person's words);
+- a microphone that fails or goes away is reopened with growing waits, while timers
+  keep firing and the conversation is kept;
+- a recogniser or speech engine that fails leaves captions and earcons, never an exit;
+- every turn is one structured log line, and a heartbeat file says the loop is alive.
+
+The kiosk only arranges the stages; the dialogue and the loop are the bedside ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from voiceguide.asr import Recognizer, Transcript
+from voiceguide.audio.sinks import AudioSink
+from voiceguide.audio.sources import FRAME_SECONDS, SILENT_FRAME, AudioSource, WavSource
+from voiceguide.captions.board import CaptionBoard
+from voiceguide.clock import Clock, ManualClock
+from voiceguide.dialogue.events import Say, SpeechEvent
+from voiceguide.errors import VoiceguideError
+from voiceguide.guide import Guide
+from voiceguide.health import Heartbeat
+from voiceguide.listen import HeardTurn, VoiceLoop
+from voiceguide.runtime import Session
+from voiceguide.settings import ListenSettings
+from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, Voice
+from voiceguide.speech_out import VoiceSpeaker
+from voiceguide.tts import Synthesizer
+from voiceguide.turnlog import TurnLog, TurnRecord
+
+_LOGGER = logging.getLogger(__name__)
+
+FIRST_RETRY = 1.0
+"""Seconds before the first attempt to reopen a lost microphone."""
+LONGEST_RETRY = 30.0
+"""Retries double up to this, so a kiosk with no microphone all day costs nothing."""
+
+
+class DeafRecognizer:
+    """Stands in when no recogniser could be loaded: every utterance is "not caught",
+    and the captions screen's buttons still work."""
+
+    name = "none"
+
+    def start(self) -> None:
+        pass
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        return None
+
+    def finish(self) -> Transcript:
+        return Transcript("", 0.0)
+
+
+class _Quiet:
+    """Silence on the kiosk's clock for a while: timers fire and the heartbeat beats
+    while a lost microphone is waited for."""
+
+    def __init__(self, seconds: float, clock: Clock, stop: threading.Event) -> None:
+        self._frames = max(1, round(seconds / FRAME_SECONDS))
+        self._clock = clock
+        self._stop = stop
+
+    def frames(self) -> Iterator[bytes]:
+        next_at = self._clock.monotonic()
+        for _ in range(self._frames):
+            if self._stop.is_set():
+                return
+            next_at += FRAME_SECONDS
+            if isinstance(self._clock, ManualClock):
+                self._clock.set(max(next_at, self._clock.monotonic()))
+            else:
+                time.sleep(max(0.0, next_at - self._clock.monotonic()))
+            yield SILENT_FRAME
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    idle_timeout: float = 120.0
+    """Seconds with nobody talking and nothing running before the conversation is
+    forgotten."""
+    rate: int = DEFAULT_RATE
+    volume: float = DEFAULT_VOLUME
+    """The configured voice; a person's "slower" or "louder" lasts until the reset."""
+    listen: ListenSettings = field(default_factory=ListenSettings)
+
+
+class Kiosk:
+    def __init__(self, guide: Guide, settings: KioskSettings, *, clock: Clock,
+                 recognizer: Recognizer, synth: Synthesizer | None, sink: AudioSink,
+                 open_source: Callable[[], AudioSource], board: CaptionBoard | None = None,
+                 log: TurnLog | None = None, heartbeat: Heartbeat | None = None) -> None:
+        self._guide = guide
+        self._settings = settings
+        self._clock = clock
+        self._open_source = open_source
+        self._board = board
+        self._log = log
+        self.heartbeat = heartbeat
+        self.stop_requested = threading.Event()
+        self.resets = 0
+        self.speaker = VoiceSpeaker(synth, sink, clock, Voice(settings.rate, settings.volume),
+                                    observer=self._spoken)
+        self._sink = sink
+        self.loop = VoiceLoop(self._new_session(), recognizer, self.speaker, sink,
+                              settings.listen, on_turn=self._turned)
+        self._last_activity = clock.monotonic()
+        self._fresh = True
+        self._shown: tuple[object, ...] = ()
+        if board is not None:
+            board.on_button(self.loop.command)
+
+    @property
+    def session(self) -> Session:
+        return self.loop.session
+
+    def _new_session(self) -> Session:
+        return Session(self._guide, self.speaker, self._clock,
+                       speech_ends=self.speaker.ends_at)
+
+    # ----------------------------------------------------------------- running
+
+    def run(self) -> None:
+        """Until ``stop_requested`` is set, or a file-fed source has been played."""
+        self.session.start()
+        retry = FIRST_RETRY
+        lost = False
+        while not self.stop_requested.is_set():
+            try:
+                source = self._open_source()
+            except VoiceguideError as error:
+                self._event("audio_unavailable", retry_in=retry, error=str(error))
+                lost = True
+                self._wait(retry)
+                retry = min(retry * 2, LONGEST_RETRY)
+                continue
+            if lost:
+                self._event("audio_back")
+                lost = False
+            retry = FIRST_RETRY
+            try:
+                self.loop.pump(source, self._tick, until_ended=False)
+            except Exception as error:
+                # The microphone went away mid-stream (or a stage failed on a frame):
+                # keep the conversation, wait, and reopen.
+                _LOGGER.debug("the audio source failed", exc_info=True)
+                self._event("audio_lost", retry_in=retry, error=f"{error}"[:200])
+                lost = True
+                self._wait(retry)
+                retry = min(retry * 2, LONGEST_RETRY)
+                continue
+            finally:
+                _close_quietly(source)
+            if isinstance(source, WavSource):
+                return
+
+    def _wait(self, seconds: float) -> None:
+        self.loop.pump(_Quiet(seconds, self._clock, self.stop_requested), self._tick,
+                       until_ended=False)
+
+    def _tick(self) -> bool:
+        """Once a frame: heartbeat, captions, and whether to stop pumping."""
+        if self.heartbeat is not None:
+            self.heartbeat.beat()
+        self._show()
+        if self.stop_requested.is_set():
+            return True
+        if self._sink.busy():
+            self._last_activity = self._clock.monotonic()
+        elif self.session.ended:
+            self._reset("goodbye")
+        elif self._reset_due():
+            self._reset("idle")
+        return False
+
+    def _reset_due(self) -> bool:
+        idle_for = self._clock.monotonic() - self._last_activity
+        return (not self._fresh and idle_for >= self._settings.idle_timeout
+                and self.loop.settled())
+
+    def _reset(self, why: str) -> None:
+        """Forget the conversation and the person's voice changes; show the welcome."""
+        self.resets += 1
+        self.loop.restart(self._new_session())
+        self.speaker.voice = Voice(self._settings.rate, self._settings.volume)
+        self._fresh = True
+        self._last_activity = self._clock.monotonic()
+        self._event("conversation_reset", why=why)
+        if self._board is not None:
+            self._board.clear()
+            self._board.said(self._guide.kb.prompts["welcome"])
+
+    # ---------------------------------------------------------------- reports
+
+    def _turned(self, turn: HeardTurn) -> None:
+        self._last_activity = self._clock.monotonic()
+        if turn.why not in ("echo", "wake"):
+            self._fresh = False
+        if self._board is not None and turn.transcript.text and turn.why != "key":
+            self._board.heard(turn.transcript.text)
+        if self._log is not None:
+            match = turn.match
+            self._log.write(TurnRecord(
+                at=time.time(), intent=match.intent if match else "-",
+                confidence=match.confidence if match else turn.transcript.confidence,
+                latency_ms=turn.asr_ms + turn.match_ms,
+                outcome=match.outcome if match and turn.why in ("answered", "barge_in")
+                else turn.why, transcript=turn.transcript.text))
+
+    def _spoken(self, event: SpeechEvent) -> None:
+        if self._board is not None and isinstance(event, Say):
+            self._board.said(event.text)
+
+    def _show(self) -> None:
+        """The mode and routine step on the captions screen, sent only on change."""
+        if self._board is None:
+            return
+        progress = self.session.progress()
+        step = progress.step if progress else None
+        ends = progress.ends if progress else None
+        if (self.session.mode, step, ends) != self._shown:
+            self._shown = (self.session.mode, step, ends)
+            self._board.status(self.session.mode, step, ends)
+
+    def _event(self, name: str, **fields: object) -> None:
+        _LOGGER.info("%s %s", name, fields)
+        if self._log is not None:
+            self._log.event(name, **fields)
+
+
+def _close_quietly(source: AudioSource) -> None:
+    try:
+        source.close()
+    except Exception:
+        _LOGGER.debug("closing the audio source failed", exc_info=True)
