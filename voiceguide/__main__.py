@@ -20,7 +20,7 @@ from voiceguide.clock import SystemClock
 from voiceguide.config import KioskConfig, load_config
 from voiceguide.errors import ConfigError, InputFileError, VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.hands_free import add_loop_options, add_voice_options
+from voiceguide.hands_free import add_file_options, add_loop_options, add_voice_options
 from voiceguide.runtime import Session, run_live
 from voiceguide.script import run_script
 from voiceguide.settings import DEFAULT_EMERGENCY_NUMBER, Settings
@@ -65,12 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                             "127.0.0.1:8765)")
     kiosk.add_argument("--idle-timeout", type=float, metavar="SECONDS",
                        help="forget the conversation after this long with nobody talking")
-    kiosk.add_argument("--input", metavar="wav:A.wav,B.wav",
-                       help="speak these files into the kiosk instead of the microphone")
-    kiosk.add_argument("--fast", action="store_true",
-                       help="with --input: run on a simulated clock")
-    kiosk.add_argument("--output", metavar="wav:OUT.wav",
-                       help="record what the guide says instead of playing it")
+    add_file_options(kiosk)
     check = commands.add_parser("health", help="exit 0 if a running kiosk's loop is alive, "
                                                "1 if it is stuck or not running")
     check.add_argument("--file", type=Path, metavar="PATH",

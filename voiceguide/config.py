@@ -90,7 +90,7 @@ class LogConfig:
     file: Path | None = None
     """JSON lines go here, appended; None writes them to standard error."""
     transcripts: bool = False
-    audio: bool = False
+    """Also log the words heard. Recordings are never kept: there is no key for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +267,6 @@ _SCHEMA: dict[str, tuple[type, dict[str, _Check]]] = {
     "log": (LogConfig, {
         "file": _path("new", 'give a file path, or "" for standard error'),
         "transcripts": _flag,
-        "audio": _flag,
     }),
 }
 

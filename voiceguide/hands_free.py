@@ -30,7 +30,7 @@ from voiceguide.audio.sources import (
 )
 from voiceguide.clock import Clock, ManualClock, SystemClock
 from voiceguide.config import KioskConfig
-from voiceguide.dialogue.events import Say
+from voiceguide.dialogue.events import Say, SetVoice, SpeechEvent
 from voiceguide.errors import AudioFileError, PrefsError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.keys import read_keys
@@ -65,6 +65,13 @@ def add_loop_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation", choices=("wake", "always", "key"),
                         help="when the guide listens while idle (default: always)")
     parser.add_argument("--wake-phrase", metavar="WORDS", help="(default: 'hello guide')")
+    add_file_options(parser)
+    parser.add_argument("--captions", action="store_true",
+                        help="also print what is heard and said")
+
+
+def add_file_options(parser: argparse.ArgumentParser) -> None:
+    """Files in place of the microphone and speaker: tests, demonstrations."""
     parser.add_argument("--input", metavar="wav:A.wav,B.wav",
                         help="speak these files into the guide instead of the microphone; "
                              "a number is seconds of quiet")
@@ -72,8 +79,6 @@ def add_loop_options(parser: argparse.ArgumentParser) -> None:
                         help="with --input: run on a simulated clock, not in real time")
     parser.add_argument("--output", metavar="wav:OUT.wav",
                         help="record what the guide says instead of playing it")
-    parser.add_argument("--captions", action="store_true",
-                        help="also print what is heard and said")
 
 
 def _voice(args: argparse.Namespace, base: Voice | None = None) -> Voice:
@@ -134,14 +139,18 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     sink: AudioSink = (WavSink(_output_path(args.output), clock) if args.output
                        else SoundDeviceSink(clock))
     captions = _Captions(clock) if args.captions or args.output else None
-    speaker = VoiceSpeaker(synth, sink, clock, voice, captions)
+
+    def spoken(event: SpeechEvent) -> None:
+        if isinstance(event, SetVoice):
+            keep.voice()
+
+    speaker = VoiceSpeaker(synth, sink, clock, voice, captions, observer=spoken)
+    keep = _Keeper(saved, speaker, args.voice)
     session = Session(guide, speaker, clock, speech_ends=speaker.ends_at)
     wake = (WakeSpotter(settings.wake_phrase, settings.wake_threshold)
             if settings.activation == "wake" else None)
-    keep = _Keeper(saved, speaker, args.voice)
 
     def show(turn: HeardTurn) -> None:
-        keep.voice()
         if captions is not None and turn.why != "wake":
             captions.write(f"heard: {turn.transcript.text or '(nothing)'}  "
                            f"[{turn.why}]\n")
@@ -304,8 +313,12 @@ def kiosk(args: argparse.Namespace, config: KioskConfig, guide: Guide) -> int:
     def open_source() -> AudioSource:
         if items is None:
             return MicrophoneSource()
-        return WavSource(items, clock, fast=args.fast, ready=machine.loop.waiting_for_person,
-                         settled=machine.loop.settled)
+        loop = machine.loop
+        # With push-to-talk, a file is spoken once Talk (or space) has been pressed.
+        keyed = settings.listen.activation == "key"
+        return WavSource(items, clock, fast=args.fast, settled=loop.settled,
+                         ready=lambda: loop.waiting_for_person() and (
+                             not keyed or loop.listening()))
 
     machine = Kiosk(guide, kiosk_settings, clock=clock, recognizer=recognizer, synth=synth,
                     sink=sink, open_source=open_source, board=board, log=log,

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 
 from voiceguide.asr import Recognizer, Transcript
 from voiceguide.audio.sinks import AudioSink
-from voiceguide.audio.sources import FRAME_SECONDS, SILENT_FRAME, AudioSource, WavSource
+from voiceguide.audio.sources import (
+    FRAME_SECONDS,
+    SILENT_FRAME,
+    AudioSource,
+    Pacer,
+    WavSource,
+)
 from voiceguide.captions.board import CaptionBoard
 from voiceguide.clock import Clock, ManualClock
 from voiceguide.dialogue.events import Say, SpeechEvent
@@ -67,20 +73,14 @@ class _Quiet:
 
     def __init__(self, seconds: float, clock: Clock, stop: threading.Event) -> None:
         self._frames = max(1, round(seconds / FRAME_SECONDS))
-        self._clock = clock
+        self._pacer = Pacer(clock, fast=isinstance(clock, ManualClock))
         self._stop = stop
 
     def frames(self) -> Iterator[bytes]:
-        next_at = self._clock.monotonic()
         for _ in range(self._frames):
             if self._stop.is_set():
                 return
-            next_at += FRAME_SECONDS
-            if isinstance(self._clock, ManualClock):
-                self._clock.set(max(next_at, self._clock.monotonic()))
-            else:
-                time.sleep(max(0.0, next_at - self._clock.monotonic()))
-            yield SILENT_FRAME
+            yield self._pacer.tick(SILENT_FRAME)
 
     def close(self) -> None:
         pass
@@ -228,7 +228,13 @@ class Kiosk:
         if self._board is None:
             return
         progress = self.session.progress()
-        step = progress.step if progress else None
+        step = None
+        if progress is not None:
+            # Big text must fit the screen: a question is short, an instruction is not
+            # (it is in the captions), so a hold shows the routine's name.
+            checkin = self.session.mode == "checkin"
+            step = progress.step if checkin else progress.routine[:1].upper() + \
+                progress.routine[1:]
         ends = progress.ends if progress else None
         if (self.session.mode, step, ends) != self._shown:
             self._shown = (self.session.mode, step, ends)

@@ -150,6 +150,11 @@ class VoiceLoop:
         """The guide is quiet and a person would speak now (used by file sources)."""
         return not self._sink.busy() and self.session.mode != "routine"
 
+    def listening(self) -> bool:
+        """Would an utterance be taken now? In ``key`` or ``wake`` mode, only once the
+        key was pressed or the wake phrase heard (file sources wait for this too)."""
+        return self._activated()
+
     def settled(self) -> bool:
         """Nothing left to happen without the person: no timer, nothing sounding."""
         return self.session.ended or (not self._sink.busy() and not self.session.timers)
@@ -207,6 +212,8 @@ class VoiceLoop:
             except queue.Empty:
                 return
             if name == "talk":
+                # Pressing Talk means "let me speak now": the guide stops talking.
+                self._speaker.stop()
                 self.open_window()
                 continue
             words = COMMANDS[name]
@@ -249,9 +256,10 @@ class VoiceLoop:
         self._window_until = float("-inf")
         if match.outcome == "accept":
             self._speaker.chime("understood")
-        self.session.respond(transcript.text, match)
+        # Logged before the answer, so a captions screen shows the words before the reply.
         self._log(HeardTurn(transcript, match, "barge_in" if talking_over else "answered",
                             asr_ms, match_ms))
+        self.session.respond(transcript.text, match)
 
     def _transcribe(self, pcm: bytes) -> Transcript:
         """A recogniser that fails is treated as having heard nothing: the guide chimes

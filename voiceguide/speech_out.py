@@ -42,11 +42,10 @@ class VoiceSpeaker:
         """Sentences queued since the sink was last quiet: what an echo would contain."""
         self._engine_failed = False
         self._observer = observer
-        """Told of every event as it is spoken: the kiosk's captions screen."""
+        """Told of every event once it is carried out: the kiosk's captions screen, the
+        saving of a changed voice."""
 
     def speak(self, event: SpeechEvent) -> None:
-        if self._observer is not None:
-            self._observer(event)
         if not self._sink.busy():
             self.recent.clear()
         if isinstance(event, Say):
@@ -64,6 +63,8 @@ class VoiceSpeaker:
             self.voice.apply(event)
         elif isinstance(event, StopSpeaking):
             self.stop()
+        if self._observer is not None:
+            self._observer(event)
 
     def ends_at(self) -> float:
         """When everything said so far will have been heard."""

@@ -65,6 +65,28 @@ def parse_input(spec: str) -> list[InputItem]:
     return items
 
 
+class Pacer:
+    """Keeps time as a microphone would: a frame is "heard" when it has been said. On a
+    manual clock in ``fast`` mode the clock is moved on instead of waited for."""
+
+    def __init__(self, clock: Clock, fast: bool) -> None:
+        if fast and not isinstance(clock, ManualClock):
+            raise ValueError("fast playback needs a manual clock")
+        self._clock = clock
+        self._fast = fast
+        self._next_at = clock.monotonic()
+
+    def tick(self, frame: bytes) -> bytes:
+        self._next_at += FRAME_SECONDS
+        if isinstance(self._clock, ManualClock) and self._fast:
+            self._clock.set(max(self._next_at, self._clock.monotonic()))
+        else:
+            delay = self._next_at - self._clock.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        return frame
+
+
 class WavSource:
     """Plays files into the loop as if a person said them, one turn at a time.
 
@@ -80,17 +102,13 @@ class WavSource:
                  ready: Callable[[], bool] = lambda: True,
                  settled: Callable[[], bool] = lambda: True,
                  gap: float = 0.8, max_wait: float = 180.0, max_tail: float = 900.0) -> None:
-        if fast and not isinstance(clock, ManualClock):
-            raise ValueError("fast playback needs a manual clock")
         self._items = items
-        self._clock = clock
-        self._fast = fast
+        self._pacer = Pacer(clock, fast)
         self.ready = ready
         self.settled = settled
         self._gap = gap
         self._max_wait = max_wait
         self._max_tail = max_tail
-        self._next_at = clock.monotonic()
         self._audio = {path: read_wav(path) for path in items if isinstance(path, Path)}
 
     def frames(self) -> Iterator[bytes]:
@@ -135,32 +153,7 @@ class WavSource:
             yield self._tick(data[offset:offset + size].ljust(size, b"\0"))
 
     def _tick(self, frame: bytes) -> bytes:
-        """Keep time as a microphone would: the frame is "heard" when it has been said."""
-        self._next_at += FRAME_SECONDS
-        if isinstance(self._clock, ManualClock) and self._fast:
-            self._clock.set(self._next_at)
-        else:
-            delay = self._next_at - self._clock.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        return frame
-
-    def close(self) -> None:
-        pass
-
-
-class NullSource:
-    """Silence on the real clock: a guide with captions and earcons but no microphone."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def frames(self) -> Iterator[bytes]:
-        next_at = self._clock.monotonic()
-        while True:
-            next_at += FRAME_SECONDS
-            time.sleep(max(0.0, next_at - self._clock.monotonic()))
-            yield SILENT_FRAME
+        return self._pacer.tick(frame)
 
     def close(self) -> None:
         pass
