@@ -66,16 +66,20 @@ class Day:
         self.board = RecordingBoard(self.clock.monotonic)
         self.log_text = io.StringIO()
         self.sink = TimelineSink(self.clock)
-        self._plan: list[Callable[[], AudioSource]] = []
+        self._plan: Iterator[Callable[[], AudioSource]] = iter(())
         self.kiosk = Kiosk(
             guide, KioskSettings(idle_timeout=idle_timeout), clock=self.clock,
             recognizer=recognizer or make_recognizer(guide.kb, "pocketsphinx"),
             synth=Pyttsx3Synthesizer() if synth == "real" else synth, sink=self.sink,
-            open_source=lambda: self._plan.pop(0)(), board=self.board,
+            open_source=lambda: next(self._plan)(), board=self.board,
             log=TurnLog(self.log_text))
 
     def plan(self, *openings: Callable[[], AudioSource]) -> None:
-        self._plan.extend(openings)
+        self._plan = iter(openings)
+
+    def follow(self, openings: Iterator[Callable[[], AudioSource]]) -> None:
+        """An endless plan: a night of random turns."""
+        self._plan = openings
 
     def files(self, *items: Path | float) -> Callable[[], WavSource]:
         listed = [Quiet(i) if isinstance(i, float) else i for i in items]
