@@ -49,6 +49,9 @@ FIRST_RETRY = 1.0
 """Seconds before the first attempt to reopen a lost microphone."""
 LONGEST_RETRY = 30.0
 """Retries double up to this, so a kiosk with no microphone all day costs nothing."""
+STEADY = 10.0
+"""Seconds a reopened microphone must work before a new failure starts the waits again
+from the shortest."""
 
 
 class DeafRecognizer:
@@ -149,14 +152,21 @@ class Kiosk:
             if lost:
                 self._event("audio_back")
                 lost = False
-            retry = FIRST_RETRY
+            opened = self._clock.monotonic()
             try:
                 self.loop.pump(source, self._tick, until_ended=False)
             except Exception as error:
-                # The microphone went away mid-stream (or a stage failed on a frame):
-                # keep the conversation, wait, and reopen.
-                _LOGGER.debug("the audio source failed", exc_info=True)
-                self._event("audio_lost", retry_in=retry, error=f"{error}"[:200])
+                # The microphone went away mid-stream, or a stage failed on a frame:
+                # keep the conversation, wait, and reopen. A source that keeps failing
+                # at once keeps backing off; one that ran a while starts again at 1 s.
+                if self._clock.monotonic() - opened >= STEADY:
+                    retry = FIRST_RETRY
+                device = isinstance(error, (VoiceguideError, OSError)) or \
+                    type(error).__name__ == "PortAudioError"
+                if not device:
+                    _LOGGER.exception("the voice loop failed; carrying on")
+                self._event("audio_lost" if device else "loop_error", retry_in=retry,
+                            error=f"{error}"[:200])
                 lost = True
                 self._wait(retry)
                 retry = min(retry * 2, LONGEST_RETRY)
