@@ -11,18 +11,22 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
-# espeak-ng speaks, libportaudio2 lets sounddevice open the sound card, sox converts
-# audio, flite is the second voice the speech tests render with, and PulseAudio with
-# ALSA's plugin for it is the sound server the live-audio tests run a private copy of,
-# and chromium with its driver is the browser the captions-screen test drives.
-# Without them the text guide still works, so a failure here only warns.
+# espeak-ng speaks, libportaudio2 lets sounddevice open the sound card and sox converts
+# audio: all the guide needs. The tests also need flite (a second voice to render
+# speech with), PulseAudio with ALSA's plugin for it (the sound server the live-audio
+# tests run a private copy of) and chromium with its driver (the browser the captions
+# screen is tested in). Without them the text guide still works, so a failure here
+# only warns.
+packages="espeak-ng libportaudio2 sox"
+if [[ "$extras" == *test* ]]; then
+  packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver"
+fi
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # shellcheck disable=SC2086  # the package list is meant to split
   if ! { $sudo apt-get update -qq &&
-         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-           espeak-ng libportaudio2 sox flite pulseaudio pulseaudio-utils libasound2-plugins \
-           chromium chromium-driver >/dev/null; }; then
+         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null; }; then
     echo "warning: could not install the speech and audio packages; speech may not work." >&2
   fi
 fi

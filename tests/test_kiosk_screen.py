@@ -68,6 +68,11 @@ def test_press_talk_say_the_cramp_and_the_screen_follows_the_stretch(
         wait.until(lambda d: step.text == "Calf stretch" and "seconds left" in countdown.text)
         driver.save_screenshot(str(artifacts() / "kiosk-stretch.png"))
 
+        health = subprocess.run(
+            [sys.executable, "-m", "voiceguide", "health", "--file",
+             str(tmp_path / "heartbeat")], capture_output=True, text=True, check=False)
+        assert (health.returncode, health.stdout[:3]) == (0, "ok:"), health.stdout
+
         started = time.monotonic()
         kiosk.send_signal(signal.SIGTERM)
         assert kiosk.wait(timeout=10) == 0
@@ -80,3 +85,7 @@ def test_press_talk_say_the_cramp_and_the_screen_follows_the_stretch(
         kiosk.communicate(timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
     assert not (tmp_path / "heartbeat").exists(), "a clean exit removes the heartbeat"
+    stopped = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "health", "--file", str(tmp_path / "heartbeat")],
+        capture_output=True, text=True, check=False)
+    assert stopped.returncode == 1 and stopped.stdout.startswith("not running")

@@ -29,7 +29,7 @@ from voiceguide.audio.sources import (
     parse_input,
 )
 from voiceguide.clock import Clock, ManualClock, SystemClock
-from voiceguide.config import KioskConfig
+from voiceguide.config import MAX_VOLUME, MIN_VOLUME, KioskConfig
 from voiceguide.dialogue.events import Say, SetVoice, SpeechEvent
 from voiceguide.errors import AudioFileError, PrefsError, VoiceguideError
 from voiceguide.guide import Guide
@@ -89,8 +89,9 @@ def _voice(args: argparse.Namespace, base: Voice | None = None) -> Voice:
     if not MIN_RATE <= rate <= MAX_RATE:
         raise VoiceguideError(f"--rate {rate} is out of range; give {MIN_RATE} to "
                               f"{MAX_RATE}")
-    if not 0.05 <= volume <= 1.0:
-        raise VoiceguideError(f"--volume {volume} is out of range; give 0.05 to 1")
+    if not MIN_VOLUME <= volume <= MAX_VOLUME:
+        raise VoiceguideError(f"--volume {volume} is out of range; give {MIN_VOLUME:g} to "
+                              f"{MAX_VOLUME:g}")
     return Voice(rate, volume)
 
 
@@ -244,11 +245,11 @@ def say(args: argparse.Namespace) -> None:
     text = " ".join(args.text).strip()
     if not text:
         raise VoiceguideError("give the words to say, for example: voiceguide say hello")
+    voice = _voice(args)
     clock = ManualClock() if args.out is not None else SystemClock()
     sink: AudioSink = WavSink(args.out, clock) if args.out is not None \
         else SoundDeviceSink(clock)
-    VoiceSpeaker(Pyttsx3Synthesizer(args.voice), sink, clock, _voice(args)).speak(
-        Say(text, "say"))
+    VoiceSpeaker(Pyttsx3Synthesizer(args.voice), sink, clock, voice).speak(Say(text, "say"))
     while args.out is None and sink.busy():
         time.sleep(0.05)
     sink.close()
