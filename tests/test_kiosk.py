@@ -294,3 +294,20 @@ def test_time_left_is_said_as_a_person_would() -> None:
     assert [duration_words(s) for s in (0.2, 1, 17.5, 59, 60, 95, 600)] == [
         "one second", "one second", "eighteen seconds", "fifty nine seconds",
         "about a minute", "about two minutes", "about ten minutes"]
+
+
+def test_a_captions_port_already_taken_leaves_the_voice_working(
+        clips: dict[str, Path], tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "voiceguide", "kiosk", "--input",
+             f"wav:{clips['cramp']},{clips['stop']}", "--fast", "--output",
+             f"wav:{tmp_path / 'out.wav'}", "--captions", f"127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert lines[0]["event"] == "captions_unavailable" and str(port) in lines[0]["error"]
+    assert [line.get("intent") for line in lines[1:]] == ["cramp.relief", "control.stop"]

@@ -304,9 +304,15 @@ def kiosk(args: argparse.Namespace, config: KioskConfig, guide: Guide) -> int:
     board = CaptionBoard(clock.monotonic) if captions.enabled or args.captions else None
     server = None
     if board is not None:
-        server = CaptionServer(board, *address, allow_remote=captions.allow_remote)
-        server.start()
-        log.event("captions", url=server.url)
+        try:
+            server = CaptionServer(board, *address, allow_remote=captions.allow_remote)
+        except VoiceguideError as error:
+            # The voice matters more than the screen: carry on without it.
+            log.event("captions_unavailable", error=str(error)[:200])
+            board = None
+        else:
+            server.start()
+            log.event("captions", url=server.url)
     kiosk_settings = KioskSettings(
         idle_timeout=args.idle_timeout or config.kiosk.idle_timeout,
         rate=config.speech.rate, volume=config.speech.volume, listen=settings.listen)
