@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,3 +40,27 @@ def test_first_night_has_the_introduction_and_slower_is_remembered_after_a_resta
     assert "more slowly" in second
     saved = json.loads((tmp_path / "config" / "settings.json").read_text())
     assert saved["rate"] == 110, "the second night started from the saved rate"
+
+
+def test_sigterm_in_the_middle_of_a_stretch_ends_cleanly_within_a_second(
+        speech: Callable[..., list[Any]], tmp_path: Path) -> None:
+    cramp = speech([("cramp.relief", "my calf is cramping")])[0].path
+    out = tmp_path / "said.wav"
+    listen = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "listen", "--input", f"wav:{cramp}",
+         "--output", f"wav:{out}"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert listen.stdout is not None
+        for line in listen.stdout:  # real time: wait until the stretch has begun
+            if "pull your toes up" in line:
+                break
+        started = time.monotonic()
+        listen.send_signal(signal.SIGTERM)
+        assert listen.wait(timeout=10) == 0
+        assert time.monotonic() - started < 1.0
+    finally:
+        if listen.poll() is None:
+            listen.kill()
+        listen.communicate(timeout=10)
+    assert out.stat().st_size > 50_000, "what was said so far is written out"

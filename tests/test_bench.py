@@ -71,6 +71,11 @@ def test_quick_benchmark_runs_end_to_end_and_writes_well_formed_figures(
     [footprint] = results["footprints"]
     assert 0.0 < footprint["ready_s"] < 60 and 20 < footprint["peak_rss_mb"] < 4000
 
+    assert [f["target"] for f in results["fuzzing"]] == ["WAV reader", "article parser"]
+    for fuzzed in results["fuzzing"]:
+        assert fuzzed["inputs"] > 0 and 0 <= fuzzed["refused"] <= fuzzed["inputs"]
+        assert isinstance(fuzzed["crashes"], list)
+
     verdicts = {t["what"]: t["met"] for t in results["targets"]}
     assert verdicts["matcher speed vs MiniLM (p50 per query)"] is None  # peer not asked for
     assert all(isinstance(v, bool) for k, v in verdicts.items() if "MiniLM" not in k)

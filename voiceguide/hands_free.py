@@ -163,12 +163,24 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     if settings.activation == "key" or sys.stdin.isatty():
         threading.Thread(target=read_keys, args=(loop.command,), daemon=True,
                          name="voiceguide-keys").start()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         loop.run(source, first_time=not saved.intro_done)
         keep.intro_heard()
+    except Terminated:
+        _LOGGER.info("stopped by SIGTERM")
     finally:
         source.close()
         sink.close()
+
+
+class Terminated(Exception):
+    """SIGTERM (a service manager stopping the guide): end now, closing the devices and
+    finishing any recording, mid-routine or not."""
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
 
 
 class _Keeper:

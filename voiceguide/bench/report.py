@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voiceguide.bench.fuzz import FuzzResult
 from voiceguide.bench.scoring import TextScores
 from voiceguide.bench.speech import Footprint, SpeechCell
 
@@ -43,6 +44,8 @@ class Results:
     speech: list[SpeechCell] = field(default_factory=list)
     speech_setup: str = ""
     footprints: list[Footprint] = field(default_factory=list)
+    fuzzing: list[FuzzResult] = field(default_factory=list)
+    fuzz_seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
 
@@ -69,6 +72,15 @@ def markdown(results: Results) -> str:
         lines += _text_section(run)
     if results.speech:
         lines += _speech_section(results)
+    if results.fuzzing:
+        lines += ["", "## Fuzzing", "",
+                  f"Each reader fed mutated and random inputs for {results.fuzz_seconds:g} s "
+                  "(`voiceguide/bench/fuzz.py`); a crash is anything but a result or a "
+                  "one-line error of the guide's own.", "",
+                  "| reader | inputs | refused in one line | crashes |", "|---|---|---|---|"]
+        lines += [f"| {f.target} | {f.inputs} | {f.refused} | {len(f.crashes)} |"
+                  for f in results.fuzzing]
+        lines += [f"- kept: {crash}" for f in results.fuzzing for crash in f.crashes]
     if results.skipped:
         lines += ["", "## Not measured in this run", ""]
         lines += [f"- {why}" for why in results.skipped]

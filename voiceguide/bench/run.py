@@ -21,6 +21,7 @@ from pathlib import Path
 from voiceguide.asr.domain import cache_root
 from voiceguide.asr.select import DEFAULT_VARIANT
 from voiceguide.bench import render
+from voiceguide.bench.fuzz import fuzz
 from voiceguide.bench.labelled import DEV_SET, SPOKEN_SET, Row, check_intents, read_rows
 from voiceguide.bench.peers import (
     Classifier,
@@ -51,6 +52,8 @@ QUICK_VOICES = ("espeak:en-us:150",)
 QUICK_SNRS = ("clean", "10")
 QUICK_EVERY = 10
 """A quick run speaks every tenth row of the spoken set."""
+FUZZ_SECONDS = 60.0
+QUICK_FUZZ = 2.0
 SPEED_TARGET = 50.0
 CLEAR_MARGIN = 0.10
 """"Clearly more accurate" than the naive baseline: ten points of top-1 accuracy."""
@@ -67,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--peers", default="naive,minilm",
                         help="text peers to compare: naive, minilm (default: %(default)s)")
     parser.add_argument("--no-speech", action="store_true", help="text understanding only")
+    parser.add_argument("--fuzz", type=float, metavar="SECONDS",
+                        help="fuzz the WAV reader and the article parser this long each "
+                             f"(default: {FUZZ_SECONDS:g}; quick: {QUICK_FUZZ:g}; 0: not)")
     parser.add_argument("--recognisers", metavar="LIST",
                         help="of generic, domain, mix, vosk (default: all; quick: mix)")
     parser.add_argument("--voices", metavar="LIST", help="espeak-ng voices, e.g. "
@@ -185,6 +191,11 @@ def targets(log: Results) -> list[Target]:
             f">= {CLEAR_MARGIN:.0%} points better",
             f"{pct(guide.accuracy)} vs {pct(naive.accuracy)}" if naive else "peer not run",
             guide.accuracy - naive.accuracy >= CLEAR_MARGIN if naive else None))
+    if log.fuzzing:
+        crashes = sum(len(f.crashes) for f in log.fuzzing)
+        found.append(Target(f"fuzzing the WAV reader and article parser ({log.fuzz_seconds:g} s "
+                            "each)", "no crash", f"{crashes} crashes in "
+                            f"{sum(f.inputs for f in log.fuzzing)} inputs", crashes == 0))
     shipped = [c for c in log.speech if c.setup.startswith(f"pocketsphinx:{DEFAULT_VARIANT} ")]
     found += _speech_targets(shipped, log)
     return found
@@ -250,6 +261,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "voiceguide bench") -> i
         log.text = text_runs(guide, args.sets, _split(args.peers), log)
         if not args.no_speech:
             speech_run(guide, args, log)
+        log.fuzz_seconds = args.fuzz if args.fuzz is not None else (
+            QUICK_FUZZ if args.quick else FUZZ_SECONDS)
+        if log.fuzz_seconds > 0:
+            log.fuzzing = fuzz(log.fuzz_seconds, cache_root() / "fuzz-crashes")
         log.targets = targets(log)
         log.seconds = time.perf_counter() - started
         table = markdown(log)
