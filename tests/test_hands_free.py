@@ -14,13 +14,15 @@ from tests.conftest import load_script
 from voiceguide.asr import Transcript
 from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.pcm import RATE, pcm_bytes, read_wav, write_wav
-from voiceguide.audio.sinks import WavSink
+from voiceguide.audio.sinks import TimelineSink, WavSink
 from voiceguide.audio.sources import Quiet, WavSource
 from voiceguide.clock import ManualClock
+from voiceguide.dialogue.events import Say
 from voiceguide.guide import Guide
 from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter, is_echo, talk_over
 from voiceguide.runtime import Session
 from voiceguide.settings import ListenSettings
+from voiceguide.speaker import Voice
 from voiceguide.speech_out import VoiceSpeaker
 from voiceguide.testing import repertoire
 from voiceguide.tts import Pyttsx3Synthesizer
@@ -139,6 +141,31 @@ def test_its_own_voice_played_back_does_not_trigger_barge_in(guide: Guide,
     turns = night.play([Quiet(0.5), echo])
     assert all(t.why in ("echo", "talk_over") for t in turns[:1])
     assert not any(t.why == "barge_in" for t in turns)
+
+
+def test_an_echo_is_only_what_was_sounding_while_the_person_spoke(guide: Guide) -> None:
+    # The welcome gives an example; a person who says it over the next sentence means
+    # it, while the example itself coming back through the microphone is an echo.
+    clock = ManualClock()
+    speaker = VoiceSpeaker(Pyttsx3Synthesizer(), TimelineSink(clock), clock)
+    example = "Tell me what is happening, for example, my calf is cramping."
+    speaker.speak(Say(f"{example} Everything here works by voice, and nothing needs a "
+                      "screen, so you can keep your eyes closed the whole time.", "welcome"))
+    settings = ListenSettings()
+    said = "my calf is cramping"
+
+    def verdict(utterance_seconds: float) -> str:
+        heard = speaker.sounding_within(utterance_seconds)
+        return talk_over(guide.matcher.match(said), Transcript(said, 0.9), heard, settings)
+
+    clock.set(2.0)  # the example is still sounding
+    assert verdict(1.5) == "echo"
+    first_ends = Pyttsx3Synthesizer().render(example, Voice().rate).size / RATE
+    clock.set(first_ends + 1.5)  # into the second sentence
+    assert speaker.ends_at() > clock.monotonic() + 1.0, "the second sentence is playing"
+    assert verdict(1.2) == "talk_over"
+    speaker.stop()
+    assert speaker.sounding_within(60.0) == []
 
 
 def test_echo_check_compares_words_with_what_is_being_said() -> None:

@@ -393,7 +393,9 @@ def test_a_night_out_loud_through_the_sound_server(sound_server: SoundServer, gu
     mark = speaker.mark()
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "listen", "--asr", "pocketsphinx",
-         "--captions"], cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+         "--captions"], cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1",
+             "VOICEGUIDE_CONFIG_DIR": str(sound_server.folder / "first-night")},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     captions = Captions(process.stdout)
     errors = Captions(process.stderr)
@@ -407,8 +409,10 @@ def test_a_night_out_loud_through_the_sound_server(sound_server: SoundServer, gu
             loud = np.flatnonzero(np.abs(audio) > 0.01)
             return loud.size > 0 and audio.size - loud[-1] > RATE
         # The person waits for the guide to finish, as WavSource does: words said over
-        # the greeting are talk-over, not an answer.
-        _wait_for(quiet_after_speech, 30, "the greeting to end")
+        # the greeting, or over the introduction a first night adds, are talk-over.
+        last = spoken(sentences(guide.kb.prompts["intro"])[-1])
+        _wait_for(lambda: quiet_after_speech() and heard_in(speaker.since(mark), last)[0]
+                  > 0.5, 40, "the greeting and the first night's introduction to end")
         said = speaker.mark()
         sound_server.say(clip).wait(10)
         said_end = speaker.mark()

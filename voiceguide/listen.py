@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
+from voiceguide.audio.pcm import RATE
 from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import AudioSource
-from voiceguide.audio.vad import Endpointer, Utterance
+from voiceguide.audio.vad import ENDPOINT_WINDOW, Endpointer, Utterance
 from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match
 from voiceguide.match.normalize import plain, stem
 from voiceguide.runtime import Session
@@ -40,6 +41,9 @@ countdown, which talks every few seconds)."""
 COMMANDS = {"stop": "stop", "repeat": "repeat", "next": "next"}
 """Keys and screen buttons, as the words they stand for: a pressed Stop goes through the
 same dialogue as a spoken one."""
+ECHO_SLACK = 0.5
+"""Seconds, beyond the utterance itself, in which a sentence the guide played may come
+back through the microphone: the sound path, and the clock's step between frames."""
 KEPT_TURNS = 200
 """Turns kept for tests and the ``ask`` report; a kiosk runs all day, so not all."""
 
@@ -244,7 +248,10 @@ class VoiceLoop:
                          self._settings.asr_floor)
         match_ms = (time.perf_counter() - started) * 1000
         if talking_over:
-            why = talk_over(match, transcript, self._speaker.recent, self._settings)
+            # The utterance, and the endpointer's window after it, just ended.
+            heard_for = len(utterance.pcm) / 2 / RATE + ENDPOINT_WINDOW + ECHO_SLACK
+            why = talk_over(match, transcript, self._speaker.sounding_within(heard_for),
+                            self._settings)
             if why != "barge_in":
                 self._log(HeardTurn(transcript, None, why, asr_ms, match_ms))
                 return

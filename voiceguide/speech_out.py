@@ -38,8 +38,9 @@ class VoiceSpeaker:
         self._clock = clock
         self.voice = voice or Voice()
         self._captions = captions
-        self.recent: list[str] = []
-        """Sentences queued since the sink was last quiet: what an echo would contain."""
+        self._timeline: list[tuple[float, float, str]] = []
+        """(starts, ends, sentence) queued since the sink was last quiet, on the sink's
+        clock: what an echo could contain, and when."""
         self._engine_failed = False
         self._observer = observer
         """Told of every event once it is carried out: the kiosk's captions screen, the
@@ -47,13 +48,14 @@ class VoiceSpeaker:
 
     def speak(self, event: SpeechEvent) -> None:
         if not self._sink.busy():
-            self.recent.clear()
+            self._timeline.clear()
         if isinstance(event, Say):
             self._caption(f"guide: {event.text}")
             rate = round(self.voice.rate * event.rate)
             for sentence in sentences(event.text):
-                self.recent.append(sentence)
+                starts = self._sink.ends_at()
                 self._play(self._render(sentence, rate))
+                self._timeline.append((starts, self._sink.ends_at(), sentence))
         elif isinstance(event, Earcon):
             self._caption(f"       {chime_text(event)}")
             self._play(earcon(event.name))
@@ -70,13 +72,22 @@ class VoiceSpeaker:
         """When everything said so far will have been heard."""
         return self._sink.ends_at()
 
+    def sounding_within(self, seconds: float) -> list[str]:
+        """The sentences that were sounding at some time in the last ``seconds``: all
+        that the microphone could have picked up of the guide's voice in an utterance
+        that long. A sentence heard earlier is not an echo: a person repeating the
+        welcome's example ("my calf is cramping") over the next sentence means it."""
+        now = self._clock.monotonic()
+        return [sentence for starts, ends, sentence in self._timeline
+                if starts <= now and ends >= now - seconds]
+
     def chime(self, name: str) -> None:
         """An earcon the loop plays on its own account (listening, understood)."""
         self.speak(Earcon(name))
 
     def stop(self) -> None:
         self._sink.stop()
-        self.recent.clear()
+        self._timeline.clear()
 
     def _render(self, sentence: str, rate: int) -> np.ndarray:
         if self._synth is None:
