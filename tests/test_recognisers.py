@@ -74,3 +74,38 @@ def test_vosk_recognises_speech_when_a_model_is_installed(guide: Guide, speech) 
     clip = speech([("cramp.relief", "my calf is cramping")])[0]
     heard = transcribe(recognizer, pcm_bytes(read_wav(clip.path)))
     assert "cramp" in heard.text
+
+
+def test_pocketsphinx_decodes_in_its_own_process_and_survives_losing_it(
+        guide: Guide, speech) -> None:
+    # Its own process, so decoding never holds the guide's GIL (the speaker's stream
+    # starved); if that process is killed, the next utterance starts a new one.
+    import os
+    import signal
+
+    from voiceguide.asr import transcribe
+    from voiceguide.audio.pcm import pcm_bytes, read_wav
+
+    clip = speech([("cramp.relief", "my calf is cramping")])[0].path
+    pcm = pcm_bytes(read_wav(clip))
+    recognizer = make_recognizer(guide.kb, "pocketsphinx")
+    assert transcribe(recognizer, pcm).text == "my calf is cramping"
+    worker = recognizer._worker._process
+    assert worker.pid != os.getpid() and worker.poll() is None
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    heard = transcribe(recognizer, pcm)
+    assert heard.text == "my calf is cramping" and heard.confidence > 0.3
+    assert recognizer._worker._process.pid != worker.pid
+
+
+def test_a_broken_pocketsphinx_dictionary_is_one_line_naming_the_problem(
+        guide: Guide, tmp_path: Path) -> None:
+    from voiceguide.asr.domain import LanguageModel
+    from voiceguide.asr.sphinx import PocketSphinxRecognizer
+
+    model = build(guide.kb, "domain", cache=tmp_path)
+    broken = tmp_path / "missing.dict"
+    with pytest.raises(ModelError, match="PocketSphinx could not start") as error:
+        PocketSphinxRecognizer(LanguageModel("domain", model.lm, broken))
+    assert "\n" not in str(error.value)

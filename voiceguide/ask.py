@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
+from voiceguide.audio.vad import has_speech
 from voiceguide.guide import Guide
 from voiceguide.listen import heard_as
 from voiceguide.match import Match
@@ -33,9 +34,10 @@ class TimedAnswer:
 def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
                      synth: Synthesizer | None, rate: int) -> TimedAnswer:
     """The recording is complete before timing starts, as it is when the guide notices
-    the person has stopped speaking, so the times are end of speech to answer."""
+    the person has stopped speaking, so the times are end of speech to answer (the
+    speech check included: the live loop's endpointer has made it by then)."""
     started = time.perf_counter()
-    transcript = transcribe(recognizer, pcm)
+    transcript = transcribe(recognizer, pcm) if has_speech(pcm) else Transcript("", 0.0)
     asr_done = time.perf_counter()
     match = heard_as(guide.matcher.match(transcript.text), transcript,
                      guide.settings.listen.asr_floor)

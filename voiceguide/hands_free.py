@@ -44,6 +44,11 @@ from voiceguide.turnlog import TurnLog
 
 _LOGGER = logging.getLogger(__name__)
 
+LONGEST_REQUEST = 60.0
+"""Seconds of recording ``ask`` and ``transcribe`` take: one request, with room around
+it. The live loop cuts an utterance at 12 s anyway; a longer recording is a night, for
+``listen --input``."""
+
 
 def add_voice_options(parser: argparse.ArgumentParser) -> None:
     """Options every spoken command shares."""
@@ -219,7 +224,7 @@ def ask(guide: Guide, args: argparse.Namespace) -> None:
     voice = _voice(args)
     for path in args.wav:
         try:
-            pcm = pcm_bytes(read_wav(path))
+            pcm = pcm_bytes(read_wav(path, longest=LONGEST_REQUEST))
         except AudioFileError as error:
             _emit(args, {"file": str(path), "error": str(error)})
             continue
@@ -248,7 +253,7 @@ def _emit(args: argparse.Namespace, record: dict[str, object]) -> None:
 def transcribe_files(guide: Guide, args: argparse.Namespace) -> None:
     recognizer = _recognizer(guide, args)
     for path in args.wav:
-        text = transcribe(recognizer, pcm_bytes(read_wav(path))).text
+        text = transcribe(recognizer, pcm_bytes(read_wav(path, longest=LONGEST_REQUEST))).text
         print(text if len(args.wav) == 1 else f"{path}\t{text}", flush=True)
 
 

@@ -141,6 +141,11 @@ def _sox_hint(path: Path) -> str:
     )
 
 
+def _minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{seconds:.1f} s"
+
+
 def _fail(path: Path, problem: str, todo: str) -> AudioFileError:
     return AudioFileError(f"{_show(path)} {problem}; {todo}")
 
@@ -474,13 +479,14 @@ def _decode(raw: bytes, layout: _Layout) -> np.ndarray:
     return _mix(values) * np.float32(2.0 ** (1 - 8 * width))
 
 
-def read_wav(path: str | os.PathLike[str]) -> np.ndarray:
+def read_wav(path: str | os.PathLike[str], longest: float | None = None) -> np.ndarray:
     """Any common WAV file as int16 mono at 16 kHz, or an AudioFileError that says what to do.
 
     Reads 8-bit unsigned, 16/24/32-bit integer and 32/64-bit float PCM, plain or
     WAVE_FORMAT_EXTENSIBLE (and RF64), any channel count, 4 to 192 kHz. A file whose data
     chunk claims more than the file holds (a recording cut off mid-write) gives what is
-    there, with a warning in the log.
+    there, with a warning in the log. ``longest`` (seconds) refuses a longer recording
+    from its header, before any of it is decoded: one spoken request is not an hour.
     """
     file = Path(path)
     if not file.exists():
@@ -493,6 +499,13 @@ def read_wav(path: str | os.PathLike[str]) -> np.ndarray:
             if size == 0:
                 raise _fail(file, "is empty (0 bytes)", "record it again or choose another file")
             layout = _layout(f, file, size)
+            seconds = layout.frames / layout.rate
+            if longest is not None and seconds > longest:
+                raise _fail(file, f"lasts {_minutes(seconds)}, and one spoken request is at "
+                            f"most {longest:g} s", f"cut out the request with `sox "
+                            f"{shlex.quote(str(file))} request.wav trim START 10`, or play "
+                            f"the whole recording with `voiceguide listen --input "
+                            f"wav:{shlex.quote(str(file))}`")
             step = layout.width * layout.channels
 
             def read(start: int, stop: int) -> np.ndarray:

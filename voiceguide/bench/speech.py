@@ -9,6 +9,7 @@ an out-of-scope one), because a recogniser can get words wrong and the intent ri
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -179,14 +180,32 @@ def footprint(setup: Setup, clip: Path) -> Footprint:
 
 
 def peak_resident_kb() -> int:
-    """The process's own high-water mark. Not the parent's ``wait4`` usage: a child's
-    ``ru_maxrss`` keeps what it held between fork and exec, the whole benchmark."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+    """The process's own high-water mark, plus those of the helpers it started and still
+    runs (the PocketSphinx decoder has a process of its own): a bound on the guide's
+    whole footprint. Not the parent's ``wait4`` usage: a child's ``ru_maxrss`` keeps
+    what it held between fork and exec, the whole benchmark."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    me = str(os.getpid())
+    total = _high_water(status)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
+            if parent == me:
+                total += _high_water(stat.with_name("status"))
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+    return total
+
+
+def _high_water(status: Path) -> int:
+    for line in status.read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return 0
 
 
 def probe_main(argv: Sequence[str]) -> int:
