@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A kiosk's simulated day: thousands of turns through the real recogniser, matcher,
 dialogue and speech engine on a simulated clock, with idle resets between visitors.
-Prints resident memory and Python heap as the day goes on, for the target "memory flat
-(no growth beyond 5 MB) over a 2000-turn day".
+Prints resident memory (the guide's process and its decoder's) and Python heap as the
+day goes on, for the target "memory flat (no growth beyond 5 MB) over a 2000-turn day".
 
 Usage: python scripts/measure_kiosk.py [TURNS]    (default 2000; a few minutes)
 """
@@ -22,7 +22,7 @@ from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.audio.sources import Quiet, WavSource
 from voiceguide.bench.render import render
-from voiceguide.bench.speech import peak_resident_kb
+from voiceguide.bench.speech import family_kb, peak_resident_kb
 from voiceguide.captions.board import CaptionBoard
 from voiceguide.clock import ManualClock
 from voiceguide.guide import Guide
@@ -34,13 +34,6 @@ VISIT = ("my calf is cramping", "stop", "why do i get cramps at night", "no than
          "louder please", "goodbye")
 IDLE_TIMEOUT = 60.0
 SAMPLE_EVERY = 100
-
-
-def resident_kb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 class Counter(io.StringIO):
@@ -56,7 +49,7 @@ class Counter(io.StringIO):
             self.turns += 1
             if self.turns % SAMPLE_EVERY == 0:
                 heap, _ = tracemalloc.get_traced_memory()
-                self.samples.append((self.turns, resident_kb() / 1024, heap / 2**20))
+                self.samples.append((self.turns, family_kb("VmRSS") / 1024, heap / 2**20))
         return len(text)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.conftest import ROOT
@@ -28,7 +29,7 @@ from voiceguide.dialogue.countdown import duration_words
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
 from voiceguide.kiosk import Kiosk, KioskSettings
-from voiceguide.tts import Pyttsx3Synthesizer
+from voiceguide.tts import Pyttsx3Synthesizer, SpeechEngineError
 from voiceguide.turnlog import TurnLog
 
 Render = Callable[..., list[Any]]
@@ -183,6 +184,37 @@ def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
                                                                   "control.better"]
 
 
+def test_a_microphone_lost_mid_sentence_drops_the_half_and_hears_the_next_one_whole(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    def cut_mid_sentence(source: WavSource) -> AudioSource:
+        """The microphone fails while the person is halfway through speaking."""
+        class Unplugged:
+            def frames(self) -> Iterator[bytes]:
+                spoken = 0
+                for frame in source.frames():
+                    spoken += int(np.abs(np.frombuffer(frame, "<i2")).max()) > 1000
+                    if spoken == 15:  # about half a second into "my calf is cramping"
+                        raise AudioDeviceError("Input overflowed: device unavailable")
+                    yield frame
+
+            def close(self) -> None:
+                pass
+        return Unplugged()
+
+    def absent() -> AudioSource:
+        raise AudioDeviceError("cannot open the microphone")
+
+    day = Day(guide)
+    cramp = day.files(clips["cramp"])
+    day.plan(lambda: cut_mid_sentence(cramp()), absent, day.files(clips["cramp"]))
+    day.kiosk.run()
+    assert [e["event"] for e in day.log() if "event" in e] == [
+        "audio_lost", "audio_unavailable", "audio_back"]
+    turns = [(t["intent"], t["outcome"]) for t in day.log() if "intent" in t]
+    assert turns == [("cramp.relief", "accept")], "half a sentence was not acted on"
+    assert day.shown("you") == ["my calf is cramping"]
+
+
 def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
         guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
     real = make_recognizer(guide.kb, "pocketsphinx")
@@ -210,6 +242,24 @@ def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
     assert outcomes == [("empty", "-"), ("empty", "-"), ("accept", "cramp.relief")]
     assert sum("recogniser failed" in r.message for r in caplog.records) == 1, \
         "logged once, not per turn"
+
+
+def test_a_speech_engine_failing_on_every_sentence_is_logged_once_and_captions_go_on(
+        guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    class Broken:
+        """What pyttsx3 does when espeak-ng is removed under it: every render fails."""
+
+        name = "broken"
+
+        def render(self, text: str, rate: int) -> np.ndarray:
+            raise SpeechEngineError("the speech engine produced no audio")
+
+    day = Day(guide, synth=Broken())
+    day.play(clips["cramp"], 5.0, clips["stop"])
+    assert day.shown("you") == ["my calf is cramping", "stop"]
+    assert day.shown("guide")[-1] == guide.kb.prompts["stopped"]
+    failures = [r for r in caplog.records if "speech engine failed" in r.message]
+    assert len(failures) == 1, "logged once, not per sentence"
 
 
 def test_with_no_speech_engine_the_captions_carry_the_conversation(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from voiceguide.__main__ import main
-from voiceguide.audio.pcm import RATE, write_wav
+from voiceguide.audio.pcm import RATE, read_wav, write_wav
 
 FOREIGN = (
     ("fr", "Bonjour, quel temps fera-t-il demain à Paris ?"),
@@ -124,3 +124,20 @@ def test_another_language_is_not_taken_for_a_request(capsys: pytest.CaptureFixtu
     assert "emergency" not in intents
     accepted = [i for i in intents if i != "out_of_scope"]
     assert len(accepted) <= FOREIGN_ACCEPTED_AT_MOST, intents
+
+
+def test_an_hour_long_recording_through_the_live_loop_ends_in_the_answer(
+        capsys: pytest.CaptureFixture[str], speech, tmp_path: Path) -> None:
+    # A whole hour of a quiet room, then the cramp: the loop reads it frame by frame as
+    # a microphone would, and answers at the hour.
+    cramp = speech([("cramp.relief", "my calf is cramping")])[0].path
+    rng = np.random.default_rng(11)
+    room = (rng.normal(0, 60, 3590 * RATE)).astype(np.int16)
+    hour = tmp_path / "hour.wav"
+    write_wav(hour, np.concatenate([room, read_wav(cramp)]))
+    out = tmp_path / "guide.wav"
+    assert main(["listen", "--input", f"wav:{hour}", "--fast", "--captions", "--output",
+                 f"wav:{out}", "--asr", "pocketsphinx"]) == 0
+    heard = [line for line in capsys.readouterr().out.splitlines() if "heard:" in line]
+    assert len(heard) == 1 and "my calf is cramping  [answered]" in heard[0], heard
+    assert heard[0].startswith("[59:") or heard[0].startswith("[60:"), heard

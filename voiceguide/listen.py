@@ -188,19 +188,27 @@ class VoiceLoop:
         ``until_ended``: a kiosk starts the next one itself), or ``tick`` (called once a
         frame) asks to stop. The session is not restarted, so a kiosk can hand the same
         conversation to a new source when a microphone comes back."""
-        for frame in source.frames():
-            self._run_commands()
-            self.session.fire_due()
-            was_speaking = self._endpointer.in_speech
-            utterance = self._endpointer.push(frame)
-            if not was_speaking and self._endpointer.in_speech:
-                self._talking_over = self._sink.busy()
-            if utterance is not None:
-                self._heard(utterance)
-            if until_ended and self.session.ended and not self._sink.busy():
-                break
-            if tick is not None and tick():
-                break
+        try:
+            for frame in source.frames():
+                self._run_commands()
+                self.session.fire_due()
+                was_speaking = self._endpointer.in_speech
+                utterance = self._endpointer.push(frame)
+                if not was_speaking and self._endpointer.in_speech:
+                    self._talking_over = self._sink.busy()
+                if utterance is not None:
+                    self._heard(utterance)
+                if until_ended and self.session.ended and not self._sink.busy():
+                    break
+                if tick is not None and tick():
+                    break
+        except Exception:
+            # A microphone lost mid-sentence: half a sentence is not what the person
+            # said ("my leg is not swo..."), and it must not run into what the next
+            # source hears. They will say it again, whole.
+            self._endpointer = Endpointer()
+            self._talking_over = False
+            raise
 
     def restart(self, session: Session) -> None:
         """A fresh conversation on the same devices: half-heard speech is dropped."""

@@ -532,6 +532,10 @@ def read_wav(path: str | os.PathLike[str], longest: float | None = None) -> np.n
 # ---------------------------------------------------------------------------- writing
 
 
+_WRITE_BLOCK = 1 << 20
+"""Samples converted and written at a time (about a minute)."""
+
+
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int = RATE) -> None:
     """Write int16 mono PCM so that readers see the old file or the whole new one, never half.
 
@@ -541,9 +545,8 @@ def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int = RAT
     """
     file = Path(path)
     array = np.asarray(samples)
-    if np.issubdtype(array.dtype, np.floating):
-        array = _to_int16(np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0))
-    elif array.dtype != np.int16:
+    floating = np.issubdtype(array.dtype, np.floating)
+    if not floating and array.dtype != np.int16:
         raise TypeError(f"write_wav wants int16 (or float -1..1) samples, not {array.dtype}")
     if array.ndim != 1:
         raise ValueError(f"write_wav writes mono: samples must be 1-D, not {array.shape}")
@@ -561,7 +564,14 @@ def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int = RAT
                     w.setnchannels(1)
                     w.setsampwidth(2)
                     w.setframerate(int(rate))
-                    w.writeframes(pcm_bytes(array))
+                    # In blocks: an hour's recording converted at once took four
+                    # copies of it (1 GB) at the moment of writing.
+                    for at in range(0, array.size, _WRITE_BLOCK):
+                        block = array[at:at + _WRITE_BLOCK]
+                        if floating:
+                            block = _to_int16(np.nan_to_num(
+                                block.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0))
+                        w.writeframes(pcm_bytes(block))
                 raw.flush()
                 os.fsync(raw.fileno())
             os.replace(temp, file)

@@ -147,10 +147,10 @@ class WavSource:
             yield self._tick(SILENT_FRAME)
 
     def _speech(self, samples: np.ndarray) -> Iterator[bytes]:
-        data = pcm_bytes(samples)
-        size = FRAME_SAMPLES * 2
-        for offset in range(0, len(data), size):
-            yield self._tick(data[offset:offset + size].ljust(size, b"\0"))
+        # Frame by frame, not one bytes copy of the whole file: an hour is 115 MB.
+        for offset in range(0, samples.size, FRAME_SAMPLES):
+            frame = pcm_bytes(samples[offset:offset + FRAME_SAMPLES])
+            yield self._tick(frame.ljust(FRAME_SAMPLES * 2, b"\0"))
 
     def _tick(self, frame: bytes) -> bytes:
         return self._pacer.tick(frame)

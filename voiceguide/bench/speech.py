@@ -184,26 +184,30 @@ def peak_resident_kb() -> int:
     runs (the PocketSphinx decoder has a process of its own): a bound on the guide's
     whole footprint. Not the parent's ``wait4`` usage: a child's ``ru_maxrss`` keeps
     what it held between fork and exec, the whole benchmark."""
-    status = Path("/proc/self/status")
-    if not status.exists():
+    if not Path("/proc/self/status").exists():
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return family_kb("VmHWM")
+
+
+def family_kb(field: str) -> int:
+    """``field`` of ``/proc/PID/status`` (``VmRSS``, ``VmHWM``), in kB, summed over this
+    process and its children."""
     me = str(os.getpid())
-    total = _high_water(status)
+    total = _status_kb(Path("/proc/self/status"), field)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
-            if parent == me:
-                total += _high_water(stat.with_name("status"))
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == me:
+                total += _status_kb(stat.with_name("status"), field)
         except (OSError, IndexError):
             continue  # gone meanwhile
     return total
 
 
-def _high_water(status: Path) -> int:
+def _status_kb(status: Path, field: str) -> int:
     for line in status.read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
