@@ -96,6 +96,8 @@ def test_silence_and_hiss_are_not_requests(capsys: pytest.CaptureFixture[str],
               .astype(np.int16))
     for record in ask(capsys, silence, hiss):
         assert record["intent"] == "out_of_scope", record
+    assert main(["transcribe", str(silence), "--asr", "pocketsphinx"]) == 0
+    assert capsys.readouterr().out == "\n", "no words are found in silence"
 
 
 def test_music_is_not_taken_for_a_request(capsys: pytest.CaptureFixture[str],

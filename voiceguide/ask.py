@@ -31,13 +31,20 @@ class TimedAnswer:
     sentence; without a synthesiser, to the moment it could be rendered."""
 
 
+def hear(recognizer: Recognizer, pcm: bytes) -> Transcript:
+    """A recording's words, after the same gate the microphone meets: silence is not
+    sent to the recogniser, which finds words in anything (digital silence came out as
+    "dog", taken for yes)."""
+    return transcribe(recognizer, pcm) if has_speech(pcm) else Transcript("", 0.0)
+
+
 def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
                      synth: Synthesizer | None, rate: int) -> TimedAnswer:
     """The recording is complete before timing starts, as it is when the guide notices
     the person has stopped speaking, so the times are end of speech to answer (the
     speech check included: the live loop's endpointer has made it by then)."""
     started = time.perf_counter()
-    transcript = transcribe(recognizer, pcm) if has_speech(pcm) else Transcript("", 0.0)
+    transcript = hear(recognizer, pcm)
     asr_done = time.perf_counter()
     match = heard_as(guide.matcher.match(transcript.text), transcript,
                      guide.settings.listen.asr_floor)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from voiceguide.ask import answer_recording
-from voiceguide.asr import Recognizer, transcribe
+from voiceguide.ask import answer_recording, hear
+from voiceguide.asr import Recognizer
 from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.pcm import pcm_bytes, read_wav
 from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, TimelineSink, WavSink
@@ -253,7 +253,7 @@ def _emit(args: argparse.Namespace, record: dict[str, object]) -> None:
 def transcribe_files(guide: Guide, args: argparse.Namespace) -> None:
     recognizer = _recognizer(guide, args)
     for path in args.wav:
-        text = transcribe(recognizer, pcm_bytes(read_wav(path, longest=LONGEST_REQUEST))).text
+        text = hear(recognizer, pcm_bytes(read_wav(path, longest=LONGEST_REQUEST))).text
         print(text if len(args.wav) == 1 else f"{path}\t{text}", flush=True)
 
 

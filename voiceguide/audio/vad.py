@@ -61,9 +61,7 @@ class Endpointer:
 
 
 def has_speech(pcm: bytes) -> bool:
-    """Would the live loop's endpointer hear anything in this recording at all? A file
-    given to ``ask`` meets the same gate as the microphone: silence is not sent to the
-    recogniser, which finds words in anything (digital silence came out as "dog")."""
+    """Would the live loop's endpointer hear anything in this recording at all?"""
     endpointer = Endpointer()
     size = FRAME_SAMPLES * 2
     for offset in range(0, len(pcm) - size + 1, size):
