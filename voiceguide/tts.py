@@ -11,6 +11,7 @@ import contextlib
 import io
 import logging
 import re
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -69,14 +70,30 @@ class Pyttsx3Synthesizer:
         self._folder = tempfile.TemporaryDirectory(prefix="voiceguide-tts-")
 
     def render(self, text: str, rate: int) -> np.ndarray:
-        # pyttsx3's espeak driver now and then finishes without writing the file (about
-        # one sentence in a few hundred here); a second try has always worked.
+        # pyttsx3's espeak driver now and then writes a file with no samples in it (one
+        # sentence in about 400 here); another try usually works, and when it does not
+        # (three in a row failed under a loaded test run), espeak-ng itself is asked.
         for _attempt in range(RENDER_ATTEMPTS):
             samples = self._render_once(text, rate)
             if samples is not None:
                 return samples
+        samples = self._render_with_espeak(text, rate)
+        if samples is not None:
+            return samples
         raise SpeechEngineError("the speech engine produced no audio; check that "
                                 "espeak-ng works: espeak-ng hello")
+
+    def _render_with_espeak(self, text: str, rate: int) -> np.ndarray | None:
+        """The same engine and voice through its own command, for when the driver fails."""
+        path = Path(self._folder.name) / "fallback.wav"
+        try:
+            subprocess.run(["espeak-ng", "-v", self.name.removeprefix("espeak-ng:"),
+                            "-s", str(rate), "-w", str(path), "--", text],
+                           capture_output=True, timeout=30, check=True)
+            samples = read_wav(path)
+        except (OSError, subprocess.SubprocessError, AudioFileError):
+            return None
+        return samples.astype(np.float64) / 32768.0
 
     def _render_once(self, text: str, rate: int) -> np.ndarray | None:
         path = Path(self._folder.name) / "sentence.wav"

@@ -150,6 +150,8 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     clips = render.render(rows, folder, voices, snrs)
     setups, skipped = available_setups([n for n in names if n != "vosk"], "vosk" in names)
     log.skipped.extend(skipped)
+    log.skipped.extend(f"pocketsphinx:{v}: left out of this run (`--recognisers`)"
+                       for v in SPHINX_VARIANTS if v not in names and not args.quick)
     try:
         synth = Pyttsx3Synthesizer()
     except VoiceguideError as error:
