@@ -283,4 +283,5 @@ def test_when_the_driver_writes_no_samples_espeak_ng_itself_speaks(
     through_driver = synth.render("Twenty seconds.", 150)
     monkeypatch.setattr(synth, "_render_once", lambda text, rate: None)
     fallback = synth.render("Twenty seconds.", 150)
-    assert fallback.size == through_driver.size and np.allclose(fallback, through_driver)
+    assert abs(fallback.size - through_driver.size) < 0.03 * through_driver.size
+    assert np.sqrt(np.mean(fallback ** 2)) > 0.5 * np.sqrt(np.mean(through_driver ** 2))

@@ -64,7 +64,7 @@ class Pyttsx3Synthesizer:
                 raise SpeechEngineError(f"no voice {voice!r}; run `voiceguide voices` to "
                                         "see the installed ones")
             chosen = next((v for v in sorted(known) if v.endswith("/en")), sorted(known)[0])
-        self._engine.setProperty("voice", chosen)
+        self._voice = chosen
         self.name = f"espeak-ng:{chosen}"
         self._lock = threading.Lock()
         self._folder = tempfile.TemporaryDirectory(prefix="voiceguide-tts-")
@@ -100,6 +100,9 @@ class Pyttsx3Synthesizer:
         with self._lock, contextlib.redirect_stdout(io.StringIO()):
             # The driver prints "Audio saved to ..." for every file; nobody needs that.
             path.unlink(missing_ok=True)
+            # pyttsx3 hands every caller the same engine: set the voice each time, or
+            # another synthesiser's choice would be spoken in.
+            self._engine.setProperty("voice", self._voice)
             self._engine.setProperty("rate", rate)
             self._engine.save_to_file(text, str(path))
             self._engine.runAndWait()
