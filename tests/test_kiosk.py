@@ -144,26 +144,36 @@ def test_left_alone_the_kiosk_forgets_the_person_and_their_voice_changes(
     assert [e["why"] for e in reset] == ["idle"]
 
 
+class Unplugged:
+    """A microphone that fails once ``count`` frames have met ``when``."""
+
+    def __init__(self, source: AudioSource, when: Callable[[bytes], bool],
+                 count: int) -> None:
+        self._source, self._when, self._count = source, when, count
+
+    def frames(self) -> Iterator[bytes]:
+        seen = 0
+        for frame in self._source.frames():
+            seen += self._when(frame)
+            if seen == self._count:
+                raise AudioDeviceError("Input overflowed: device unavailable")
+            yield frame
+
+    def close(self) -> None:
+        pass
+
+
+def absent() -> AudioSource:
+    raise AudioDeviceError("cannot open the microphone")
+
+
 def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
         guide: Guide, clips: dict[str, Path]) -> None:
     def unplugged_in_the_hold(source: WavSource) -> AudioSource:
         """The microphone fails three seconds into the stretch's hold."""
-        class Unplugged:
-            def frames(self) -> Iterator[bytes]:
-                held = 0
-                for frame in source.frames():
-                    held += day.kiosk.session.mode == "routine" and bool(
-                        day.kiosk.session.timers)
-                    if held == 100:
-                        raise AudioDeviceError("Input overflowed: device unavailable")
-                    yield frame
-
-            def close(self) -> None:
-                pass
-        return Unplugged()
-
-    def absent() -> AudioSource:
-        raise AudioDeviceError("cannot open the microphone")
+        session = day.kiosk.session
+        return Unplugged(source, lambda _: session.mode == "routine" and bool(session.timers),
+                         100)
 
     day = Day(guide)
     cramp = day.files(clips["cramp"])
@@ -187,22 +197,9 @@ def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
 def test_a_microphone_lost_mid_sentence_drops_the_half_and_hears_the_next_one_whole(
         guide: Guide, clips: dict[str, Path]) -> None:
     def cut_mid_sentence(source: WavSource) -> AudioSource:
-        """The microphone fails while the person is halfway through speaking."""
-        class Unplugged:
-            def frames(self) -> Iterator[bytes]:
-                spoken = 0
-                for frame in source.frames():
-                    spoken += int(np.abs(np.frombuffer(frame, "<i2")).max()) > 1000
-                    if spoken == 15:  # about half a second into "my calf is cramping"
-                        raise AudioDeviceError("Input overflowed: device unavailable")
-                    yield frame
-
-            def close(self) -> None:
-                pass
-        return Unplugged()
-
-    def absent() -> AudioSource:
-        raise AudioDeviceError("cannot open the microphone")
+        """The microphone fails about half a second into "my calf is cramping"."""
+        return Unplugged(source, lambda frame: int(np.abs(np.frombuffer(frame, "<i2")).max())
+                         > 1000, 15)
 
     day = Day(guide)
     cramp = day.files(clips["cramp"])
