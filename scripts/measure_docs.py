@@ -82,7 +82,7 @@ def main() -> None:
         loads = []
         for _ in range(5):
             started = time.perf_counter()
-            DocsMatcher(guide.matcher, load(path))
+            DocsMatcher(guide.matcher, load(path), kb=guide.kb)
             loads.append(time.perf_counter() - started)
         size = path.stat().st_size
     print(f"build: {len(index.documents)} documents, {len(index.sections())} sections, "
@@ -93,6 +93,11 @@ def main() -> None:
     right = sum(ok for _, _, ok in results)
     print(f"retrieval: right section first for {right}/{len(results)} "
           f"({right / len(results):.1%}) of {args.questions.name}")
+    left = [ok for (_, _, ok), m in zip(results, guide.matcher.match_many(
+        [q for q, _, _ in questions]), strict=True) if m.outcome != "accept"]
+    if left:
+        print(f"  of the {len(left)} the curated intents refuse or hesitate on, the right "
+              f"section first for {sum(left)} ({sum(left) / len(left):.1%})")
     if args.misses:
         for question, first, ok in results:
             if not ok:
@@ -103,7 +108,7 @@ def main() -> None:
     oov = [row["utterance"] for row in dev if row["intent"] == OUT_OF_SCOPE]
     inscope = [row for row in dev if row["intent"] != OUT_OF_SCOPE]
     for floor in (float(f) for f in args.floors.split(",")):
-        matcher = DocsMatcher(guide.matcher, index, floor)
+        matcher = DocsMatcher(guide.matcher, index, floor, kb=guide.kb)
         answered = [matcher.match(q) for q, _, _ in questions]
         end_to_end = sum(m.passage is not None and is_right_id(m.passage.id, index, f, h)
                          for m, (_, f, h) in zip(answered, questions, strict=True))

@@ -4,6 +4,7 @@ the curated content does not, with the source named, and never before an emergen
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from voiceguide.docs.answer import DocRetriever, spoken_summary
 from voiceguide.docs.builder import build_index
 from voiceguide.docs.coverage import disagreements
 from voiceguide.docs.index import DocIndex, load, save
-from voiceguide.errors import DocumentError
+from voiceguide.docs.plain_words import plain_words
+from voiceguide.errors import DocumentError, KnowledgeBaseError
 from voiceguide.guide import Guide
 from voiceguide.testing import Night
 
@@ -59,12 +61,24 @@ def test_the_two_questions_from_the_issue_find_their_sections(index: DocIndex) -
     assert alcohol.doc.startswith("003_") and "alcohol" in alcohol.title.lower()
 
 
-def test_right_section_first_for_most_labelled_questions(index: DocIndex) -> None:
-    # scripts/measure_docs.py prints the figure: 41 of 49 when this was written.
+@pytest.mark.parametrize(("questions", "least"), [
+    # scripts/measure_docs.py prints the figures: 46 of 49, and 34 of 45 on the set
+    # written before the retriever was last tuned, when this was written.
+    ("doc_questions.tsv", 0.9), ("doc_questions_unseen.tsv", 0.7)])
+def test_right_section_first_for_most_labelled_questions(index: DocIndex, questions: str,
+                                                         least: float) -> None:
     measure = load_script("measure_docs")
-    results = measure.top1(index, measure.labelled(DATA / "doc_questions.tsv"))
+    results = measure.top1(index, measure.labelled(DATA / questions))
     right = sum(ok for *_, ok in results)
-    assert right / len(results) >= 0.78, [q for q, _, ok in results if not ok]
+    assert right / len(results) >= least, [q for q, _, ok in results if not ok]
+
+
+def test_everyday_words_find_the_words_articles_use(index: DocIndex) -> None:
+    assert first(index, "can water pills make me cramp").title == "Diuretics and Dehydration"
+    assert first(index, "can botox help leg cramps").title == "Emerging Treatments"
+    # Porter's stemmer without the matcher's seven-letter cut keeps these apart.
+    assert first(index, "what is electromyography").title == "Electromyography (EMG)"
+    assert "Electrolyte" not in first(index, "what does electromyography show").title
 
 
 def test_a_question_only_an_article_answers_is_read_from_it_with_its_source(
@@ -96,9 +110,30 @@ def test_curated_content_and_emergencies_come_first(index_file: Path) -> None:
     guide = Guide.load(docs=index_file)
     assert guide.match("my calf is cramping").intent == "cramp.relief"
     assert guide.match("what tests might my doctor do").intent == "diagnosis"
+    # The curated answer on diagnosis names the EMG test; the one on medicines names
+    # statins; and the refusal to give a dose stands, though an article has a section
+    # on magnesium.
+    assert guide.match("what is an emg test").intent == "diagnosis"
+    assert guide.match("do statins cause muscle pain").intent == "medications"
+    dose = guide.match("how much magnesium should i take for cramps")
+    assert (dose.intent, dose.detail) == ("medications", "medications.dose")
     assert guide.match("my leg is swollen and hot and what is gene therapy"
                        ).intent == "emergency"
     assert guide.match("what time is it").intent == "out_of_scope"
+
+
+def test_a_general_answer_gives_way_to_the_section_on_what_was_asked(
+        index_file: Path) -> None:
+    """The curated matcher takes these for general questions on numbness, whose
+    answers never mention an MRI scan or autoimmune disease; the articles do."""
+    guide = Guide.load(docs=index_file)
+    assert guide.matcher.match("what's an mri going to show for leg numbness"
+                               ).intent == "doc:000-236902f35d5e36cc/mri-scans"
+    autoimmune = guide.match("can autoimmune diseases make my legs numb")
+    assert autoimmune.intent == "doc:000-236902f35d5e36cc/manage-autoimmune-diseases"
+    assert autoimmune.response.startswith("From the article on Manage Autoimmune Diseases")
+    # Where the curated answer names the rare word, it stays ("stenosis").
+    assert guide.match("can spinal stenosis cause leg numbness").intent == "numbness.causes"
 
 
 def test_an_article_answer_then_repeat_and_nothing_during_a_stretch(index_file: Path
@@ -186,3 +221,18 @@ def test_a_bad_index_stops_the_cli_with_one_line(tmp_path: Path,
     assert main(["--docs", str(tmp_path / "nope.json"), "match", "cramp"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "voiceguide build" in err
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("[groups\n", "not valid TOML"),
+    ('[groups]\nheat = ["heat"]\n', "group 'heat' must list at least two"),
+    ('[groups]\nheat = "warm"\n', "group 'heat' must list at least two"),
+    ('words = ["a", "b"]\n', "one [groups] table"),
+])
+def test_a_bad_plain_words_file_is_one_line_naming_what_to_fix(
+        tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "plain_words.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match=re.escape(says)) as error:
+        plain_words(path)
+    assert "\n" not in str(error.value) and "plain_words.toml" in str(error.value)

@@ -29,7 +29,7 @@ class Guide:
         if docs is not None:
             from voiceguide.docs.answer import DocsMatcher
 
-            self.matcher = DocsMatcher(self.matcher, docs)
+            self.matcher = DocsMatcher(self.matcher, docs, kb=kb)
 
     @classmethod
     def load(cls, content: Path | None = None, settings: Settings | None = None,

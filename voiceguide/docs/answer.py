@@ -11,16 +11,46 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+import snowballstemmer
 from rapidfuzz import fuzz
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
+from voiceguide.docs.plain_words import PlainWords, plain_words
 from voiceguide.docs.sentences import split_sentences
-from voiceguide.match import EMERGENCY, NO_SLOTS, Match, MatchContext, Matcher, Passage
-from voiceguide.match.normalize import plain, stem
+from voiceguide.kb.model import Intent, KnowledgeBase
+from voiceguide.match import (
+    EMERGENCY,
+    NO_SLOTS,
+    OUT_OF_SCOPE,
+    Match,
+    MatchContext,
+    Matcher,
+    Passage,
+)
+from voiceguide.match.normalize import plain
+
+RARE = 2.5
+"""Rarity (inverse document frequency among the sections) from which a word the
+question says, that a section holds and an accepted answer-only intent's wording
+lacks, lets the section answer instead: about one section in twelve holds it."""
+
+BEYOND = 0.4
+"""Share of a question's weight those words must carry: "can spinal stenosis cause leg
+numbness" keeps the curated answer on numbness, where "stenosis" is named."""
+
+NEVER_REPLACED = frozenset({"medications.dose"})
+"""The guide's refusal to suggest a dose stands, whatever an article says."""
+
+DOCUMENT_WEIGHT = 0.75
+"""Weight of the words that set a section's whole article apart (see ``FIELD_WEIGHTS``)."""
+
+DOCUMENT_WORDS = 6
+"""How many such words each article has."""
 
 DOC_FLOOR = 0.35
 """Retrieval score from which a section answers. Measured with
@@ -29,11 +59,19 @@ development set's 124 out-of-scope lines and none of its 666 in-scope lines is
 answered from a document (at 0.3, "is it cold outside" is; at 0.25, four are)."""
 
 FIELD_WEIGHTS = (("questions", 3.0), ("title", 2.5), ("path", 1.0), ("keywords", 1.5),
-                 ("text", 1.0))
+                 ("text", 1.0), ("document", DOCUMENT_WEIGHT))
 """How much a query word found in each part of a section counts. Headings and the
-questions made from them say what a section is about; its text mentions much else."""
+questions made from them say what a section is about; its text mentions much else;
+and every section of an article on leg numbness is about numb legs."""
 
 SATURATION = 1.2
+"""BM25's k1: a word said ten times in a section is not ten times the evidence."""
+
+LENGTH_NORM = 0.75
+"""BM25's b, for a section's text: how far a long text's words are discounted."""
+
+ALTERNATIVE = 0.9
+"""What a word found through ``plain_words.toml`` counts for, against the word said."""
 """BM25's k1: a word said ten times in a section is not ten times the evidence."""
 
 _TOP_WEIGHT = max(w for _, w in FIELD_WEIGHTS) * (SATURATION + 1)
@@ -50,14 +88,30 @@ her here hers him his how i if in into is it its itself just me more most my mys
 nor not now of off on once only or other our out over own same she should so some such
 than that the their them then there these they this those through to too under until up
 very was we were what when where which while who whom why will with would you your
-yours get got go going make makes thing things tell know really please much lot cause
-causes caused help helps good bad best right way""".split())
+yours get got go going make makes thing things tell know really please much lot help
+helps good bad best right way use used using""".split())
 """Words that say nothing about which section a question wants."""
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _DOSE = re.compile(r"\b\d[\d,.]*\s*(mg|milligrams?|mcg|micrograms?|iu|g|grams?|ml|"
                    r"tablets?|capsules?|pills?|doses?)\b", re.IGNORECASE)
 _DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{2,6})\)")
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMS: dict[str, str] = {}
+_KEPT_APART = {"medication": "medicat", "medications": "medicat"}
+"""Porter folds these into "medic", with "medical", a word every article uses."""
+
+
+def stem(word: str) -> str:
+    """Porter's English stemmer, which folds "numbness" into "numb" and "injections"
+    into "inject" without the matcher's cut to seven letters, so "electromyography"
+    and "electrolyte" stay apart."""
+    found = _STEMS.get(word)
+    if found is None:
+        found = _STEMS[word] = _KEPT_APART.get(word) or _STEMMER.stemWord(word)
+    return found
 
 
 def terms(text: str) -> list[str]:
@@ -78,28 +132,47 @@ def abbreviations(texts: Iterable[str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Concept:
+    """One word of a question, with the phrases of its ``plain_words.toml`` group."""
+
+    said: str
+    rarity: float
+    """Inverse document frequency of any of its phrases among the sections."""
+    phrases: tuple[tuple[tuple[str, ...], float], ...]
+    """Each phrase's terms, all needed, and its weight; the word said comes first."""
+
+    def within(self, vocabulary: Set[str]) -> bool:
+        return any(all(t in vocabulary for t in terms) for terms, _ in self.phrases)
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     section: Section
     score: float
     """0..1: the share of the question's evidence the section covers, sharpened by how
     closely one of its questions reads like the one asked."""
+    found: tuple[Concept, ...] = ()
+    """The question's concepts the section holds."""
 
 
 class DocRetriever:
     """BM25 over each section's fields, weighted toward its headings and questions."""
 
-    def __init__(self, index: DocIndex) -> None:
+    def __init__(self, index: DocIndex, words: PlainWords | None = None) -> None:
+        self._words = words or plain_words()
         # A heading that only groups others has nothing to read out.
         self.sections = [s for s in index.sections() if s.summary]
         self._fields: list[dict[str, Counter[str]]] = []
-        documents: Counter[str] = Counter()
+        holding: dict[str, set[int]] = {}
         known = abbreviations(s.title + "\n" + s.text for s in self.sections)
 
         def spelled(text: str) -> list[str]:
             return terms(" ".join(known.get(w, w) for w in plain(text).split()) + " " + text)
 
-        for section in self.sections:
+        about = _what_each_document_is_about(index)
+        for number, section in enumerate(self.sections):
             fields = {
+                "document": about.get(section.doc, Counter()),
                 "questions": Counter(t for q in section.questions for t in spelled(q)),
                 "title": Counter(spelled(section.title)),
                 "path": Counter(t for p in section.path[:-1] for t in spelled(p)),
@@ -107,40 +180,94 @@ class DocRetriever:
                 "text": Counter(terms(section.text)),
             }
             self._fields.append(fields)
-            documents.update(set().union(*fields.values()))
+            # Rarity is judged on the section's own words, not its article's.
+            for name, counts in fields.items():
+                for term in counts if name != "document" else ():
+                    holding.setdefault(term, set()).add(number)
+        self._holding = {t: frozenset(n) for t, n in holding.items()}
         total = max(len(self.sections), 1)
-        self._idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5))
-                     for t, n in documents.items()}
-        self._unknown_idf = math.log(1 + (total + 0.5) / 0.5)
+        lengths = [sum(f["text"].values()) for f in self._fields]
+        mean = max(sum(lengths) / total, 1.0)
+        self._text_norm = [1 - LENGTH_NORM + LENGTH_NORM * n / mean for n in lengths]
 
     def search(self, text: str, limit: int = 3) -> list[Hit]:
-        query = list(dict.fromkeys(terms(text)))
-        if not query or not self.sections:
+        concepts = self.concepts(text)
+        best = sum(_TOP_WEIGHT * c.rarity for c in concepts)
+        if not concepts or not self.sections:
             return []
-        best = sum(_TOP_WEIGHT * self._idf.get(t, self._unknown_idf) for t in query)
         hits = []
-        for section, fields in zip(self.sections, self._fields, strict=True):
+        for section, fields, norm in zip(self.sections, self._fields, self._text_norm,
+                                         strict=True):
             score = 0.0
-            for term in query:
-                idf = self._idf.get(term)
-                if idf is None:
-                    continue
-                evidence = max((weight * _saturate(fields[name][term])
-                                for name, weight in FIELD_WEIGHTS if fields[name][term]),
-                               default=0.0)
-                score += idf * evidence
+            found = []
+            for concept in concepts:
+                evidence = max(w * _phrase(fields, ts, norm) for ts, w in concept.phrases)
+                if evidence:
+                    score += concept.rarity * evidence
+                    found.append(concept)
             if score == 0.0:
                 continue
             coverage = score / best
             asked = max((fuzz.token_set_ratio(text, q, processor=plain) / 100
                          for q in section.questions), default=0.0)
-            hits.append(Hit(section, round((1 - FUZZ) * coverage + FUZZ * asked, 4)))
+            hits.append(Hit(section, round((1 - FUZZ) * coverage + FUZZ * asked, 4),
+                            tuple(found)))
         hits.sort(key=lambda hit: -hit.score)
         return hits[:limit]
 
+    def concepts(self, text: str) -> list[Concept]:
+        """Each word said is one concept: the word itself or any phrase of its group
+        whose words a section has all of. A concept is as rare as the sections
+        holding any of its phrases, so "medicine" and "medications" weigh the same."""
+        widened = self._words.alternatives(text, terms)
+        concepts = []
+        for term in dict.fromkeys(terms(text)):
+            phrases = ((term,), 1.0), *((alt, ALTERNATIVE)
+                                         for alt in sorted(widened.get(term, ())))
+            holding = set().union(*(frozenset.intersection(
+                *(self._holding.get(t, frozenset()) for t in ts)) for ts, _ in phrases))
+            concepts.append(Concept(term, self._rarity(len(holding)), phrases))
+        return concepts
 
-def _saturate(count: int) -> float:
-    return count * (SATURATION + 1) / (count + SATURATION)
+    def _rarity(self, holding: int) -> float:
+        """BM25's inverse document frequency, for a concept found in ``holding``
+        sections."""
+        return math.log(1 + (len(self.sections) - holding + 0.5) / (holding + 0.5))
+
+
+def _phrase(fields: dict[str, Counter[str]], phrase: tuple[str, ...], norm: float) -> float:
+    """Evidence for all of a phrase's words, or none when one is missing."""
+    found = [_evidence(fields, t, norm) for t in phrase]
+    return sum(found) / len(found) if all(found) else 0.0
+
+
+def _what_each_document_is_about(index: DocIndex) -> dict[str, Counter[str]]:
+    """Each article's title words and the few words it uses most that other articles
+    use least: "numb" for the article on legs going to sleep."""
+    used = {d.file: Counter(t for s in d.sections for t in terms(s.title + " " + s.text))
+            for d in index.documents}
+    spread: Counter[str] = Counter()
+    for counts in used.values():
+        spread.update(counts.keys())
+    total = len(used)
+    about = {}
+    for document in index.documents:
+        counts = used[document.file]
+        top = sorted(counts, key=lambda t: -counts[t] * math.log(1 + total / spread[t]))
+        titled = set(terms(document.title)) if document.title != Path(document.file).stem else set()
+        about[document.file] = Counter(titled | set(top[:DOCUMENT_WORDS]))
+    return about
+
+
+def _evidence(fields: dict[str, Counter[str]], term: str, norm: float) -> float:
+    """The best one field gives a term; a long text's words count for less, as in
+    BM25, so a whole article under one heading does not answer every question."""
+    return max((weight * _saturate(fields[name][term], norm if name == "text" else 1.0)
+                for name, weight in FIELD_WEIGHTS if fields[name][term]), default=0.0)
+
+
+def _saturate(count: int, norm: float = 1.0) -> float:
+    return count * (SATURATION + 1) / (count + SATURATION * norm)
 
 
 def spoken_summary(section: Section) -> str:
@@ -151,14 +278,22 @@ def spoken_summary(section: Section) -> str:
 
 
 class DocsMatcher:
-    """The curated matcher first; a document section only when it refuses or
-    hesitates, so every utterance the catalogue covers keeps its catalogue id."""
+    """The curated matcher first; a document section when it refuses or hesitates,
+    or when it accepts an answer-only intent whose wording never touches a rare word
+    of the question that the section holds ("what is an EMG test" is not answered
+    by the general word on diagnosis). Routines, controls, emergencies and the
+    refusal to give doses are never replaced."""
 
-    def __init__(self, curated: Matcher, index: DocIndex, floor: float = DOC_FLOOR) -> None:
+    def __init__(self, curated: Matcher, index: DocIndex, floor: float = DOC_FLOOR,
+                 kb: KnowledgeBase | None = None) -> None:
         self._curated = curated
         self._index = index
         self._retriever = DocRetriever(index)
         self._floor = floor
+        self._vocabulary = {
+            intent.id: frozenset(t for line in (*intent.examples, intent.response,
+                                                intent.more or "") for t in terms(line))
+            for intent in (kb.intents.values() if kb else ()) if _answer_only(intent)}
 
     def match(self, text: str, context: MatchContext | None = None) -> Match:
         return self.match_many([text], context)[0]
@@ -172,16 +307,37 @@ class DocsMatcher:
                                                                       strict=True)]
 
     def _or_document(self, text: str, found: Match) -> Match:
-        if found.outcome == "accept" or found.intent == EMERGENCY:
+        if found.intent == EMERGENCY:
+            return found
+        vocabulary = self._vocabulary.get(found.detail or found.intent)
+        if found.outcome == "accept" and vocabulary is None:
             return found
         hits = self._retriever.search(text, limit=1)
         if not hits or hits[0].score < self._floor:
             return found
-        section = hits[0].section
-        summary = spoken_summary(section)
+        hit = hits[0]
+        if found.outcome == "accept" and vocabulary is not None and not _beyond(
+                hit, vocabulary, self._retriever.concepts(text)):
+            return found
+        summary = spoken_summary(hit.section)
         if not summary:
             return found
+        section = hit.section
         return replace(found, intent=f"doc:{section.id}", detail=None,
-                       confidence=hits[0].score, slots=NO_SLOTS, outcome="accept",
+                       confidence=hit.score, slots=NO_SLOTS, outcome="accept",
                        passage=Passage(section.id, section.doc, section.heading,
                                        self._index.topic(section), summary))
+
+
+def _beyond(hit: Hit, vocabulary: Set[str], concepts: Sequence[Concept]) -> bool:
+    """Whether the section holds rare words of the question that the intent's wording
+    lacks, and they carry at least ``BEYOND`` of the question's weight."""
+    missed = sum(c.rarity for c in hit.found if c.rarity >= RARE and not c.within(vocabulary))
+    return missed > 0 and missed >= BEYOND * sum(c.rarity for c in concepts)
+
+
+def _answer_only(intent: Intent) -> bool:
+    """An intent that only informs, which a more specific section may stand in for."""
+    return (intent.routine is None and not intent.muscle_routines
+            and intent.id not in NEVER_REPLACED
+            and not intent.id.startswith(("control.", EMERGENCY, OUT_OF_SCOPE)))

@@ -85,7 +85,12 @@ class _Candidate:
 
 def summarize(parts: Sequence[Part], title: str) -> str:
     """At most ``MAX_WORDS`` words of whole sentences from the parts, in their order;
-    empty when the section has no sentence that reads well on its own."""
+    a section that is only a list ("Symptoms: numbness, coldness, ...") is read as one
+    listing sentence instead; empty when neither reads well."""
+    return _picked(parts, title) or _listed(parts, title)
+
+
+def _picked(parts: Sequence[Part], title: str) -> str:
     candidates = _candidates(parts, title)
     ranked = sorted(candidates, key=lambda c: (-c.score, c.order))
     chosen: set[int] = set()
@@ -104,6 +109,63 @@ def summarize(parts: Sequence[Part], title: str) -> str:
             used += candidate.words
             changed = True
     return " ".join(c.spoken for c in candidates if c.order in chosen)
+
+
+def _listed(parts: Sequence[Part], title: str) -> str:
+    """The section's bullets read out after their lead-in ("Besides numbness, sciatica
+    can cause: ...") or, with none, after the title; bullets that are questions are
+    read one after another. As many bullets as fit in ``MAX_WORDS``, at least two."""
+    first = next((i for i, p in enumerate(parts) if p.kind == "item"), None)
+    if first is None:
+        return ""
+    items = [speakable(p.text) for p in parts[first:] if p.kind == "item"]
+    lead = speakable(parts[first - 1].text) if first and parts[first - 1].kind == "para" else ""
+    if not lead.endswith(":"):
+        lead = _sentence_case(title) + ":"
+    if all(item.endswith("?") for item in items):
+        pieces = [item[0].upper() + item[1:] for item in items]
+        joiner = " "
+    else:
+        pieces = [_bullet(item) for item in items]
+        joiner = "; " if any("," in piece for piece in pieces) else ", "
+    words = len(lead.split())
+    kept: list[str] = []
+    for piece in pieces:
+        words += len(piece.split()) + 1
+        if words > MAX_WORDS:
+            break
+        kept.append(piece)
+    if len(kept) < 2 or any(not piece or re.search(r"[()\[\]{}<>|*#_]|https?:|www\.", piece)
+                            for piece in kept):
+        return ""
+    if joiner == " ":
+        return f"{lead} {' '.join(kept)}"
+    listed = joiner.join(kept[:-1]) + ("; and " if joiner == "; " else " and ") + kept[-1]
+    if lead.endswith(":") and lead[:-1] != _sentence_case(title):
+        return f"{lead[:-1]} {listed}."
+    return f"{lead} {listed}."
+
+
+def _bullet(item: str) -> str:
+    """ "Label: A gloss." as "label, a gloss", to sit inside a listing sentence."""
+    label = _LABEL.match(item)
+    if label:
+        item = label.group().rstrip(": ") + ", " + _lower_first(item[label.end():])
+    return _lower_first(item.rstrip(".;,:"))
+
+
+def _sentence_case(title: str) -> str:
+    """ "Symptoms of Vascular Issues" as it is said in a sentence; "MS" stays "MS"."""
+    words = title.split()
+    return " ".join([words[0]] + [w if w.isupper() or not w[:1].isupper() else w.lower()
+                                  for w in words[1:]]) if words else title
+
+
+def _lower_first(text: str) -> str:
+    word = text.split(" ", 1)[0]
+    if len(word) > 1 and (word[1].isupper() or word[1].isdigit()):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _candidates(parts: Sequence[Part], title: str) -> list[_Candidate]:
