@@ -95,7 +95,8 @@ helps good bad best right way use used using""".split())
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _DOSE = re.compile(r"\b\d[\d,.]*\s*(mg|milligrams?|mcg|micrograms?|iu|g|grams?|ml|"
                    r"tablets?|capsules?|pills?|doses?)\b", re.IGNORECASE)
-_DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{2,6})\)")
+_DEFINED = re.compile(r"(?<=\s)\(([A-Z]{2,6})\)")
+_WORDS_BEFORE = re.compile(r"[A-Za-z][\w-]*")
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -123,8 +124,10 @@ def abbreviations(texts: Iterable[str]) -> dict[str, str]:
     question that spells a condition out finds the section that abbreviates it."""
     found: dict[str, str] = {}
     for text in texts:
-        for words, short in _DEFINED.findall(text):
-            long = words.split()[-len(short):]
+        for defined in _DEFINED.finditer(text):
+            short = defined.group(1)
+            long = _WORDS_BEFORE.findall(text, max(0, defined.start() - 80),
+                                         defined.start())[-len(short):]
             if len(long) == len(short) and all(
                     w[0].lower() == c.lower() for w, c in zip(long, short, strict=True)):
                 found.setdefault(short.lower(), " ".join(long).lower())
@@ -169,10 +172,8 @@ class DocRetriever:
         def spelled(text: str) -> list[str]:
             return terms(" ".join(known.get(w, w) for w in plain(text).split()) + " " + text)
 
-        about = _what_each_document_is_about(index)
         for number, section in enumerate(self.sections):
             fields = {
-                "document": about.get(section.doc, Counter()),
                 "questions": Counter(t for q in section.questions for t in spelled(q)),
                 "title": Counter(spelled(section.title)),
                 "path": Counter(t for p in section.path[:-1] for t in spelled(p)),
@@ -181,9 +182,12 @@ class DocRetriever:
             }
             self._fields.append(fields)
             # Rarity is judged on the section's own words, not its article's.
-            for name, counts in fields.items():
-                for term in counts if name != "document" else ():
+            for counts in fields.values():
+                for term in counts:
                     holding.setdefault(term, set()).add(number)
+        about = _what_each_document_is_about(index, self.sections, self._fields)
+        for section, fields in zip(self.sections, self._fields, strict=True):
+            fields["document"] = about[section.doc]
         self._holding = {t: frozenset(n) for t, n in holding.items()}
         total = max(len(self.sections), 1)
         lengths = [sum(f["text"].values()) for f in self._fields]
@@ -241,21 +245,25 @@ def _phrase(fields: dict[str, Counter[str]], phrase: tuple[str, ...], norm: floa
     return sum(found) / len(found) if all(found) else 0.0
 
 
-def _what_each_document_is_about(index: DocIndex) -> dict[str, Counter[str]]:
+def _what_each_document_is_about(index: DocIndex, sections: Sequence[Section],
+                                 fields: Sequence[dict[str, Counter[str]]]
+                                 ) -> dict[str, Counter[str]]:
     """Each article's title words and the few words it uses most that other articles
     use least: "numb" for the article on legs going to sleep."""
-    used = {d.file: Counter(t for s in d.sections for t in terms(s.title + " " + s.text))
-            for d in index.documents}
+    used: dict[str, Counter[str]] = {d.file: Counter() for d in index.documents}
+    for section, counts in zip(sections, fields, strict=True):
+        used[section.doc].update(counts["title"])
+        used[section.doc].update(counts["text"])
     spread: Counter[str] = Counter()
     for counts in used.values():
         spread.update(counts.keys())
-    total = len(used)
     about = {}
     for document in index.documents:
         counts = used[document.file]
-        top = sorted(counts, key=lambda t: -counts[t] * math.log(1 + total / spread[t]))
-        titled = set(terms(document.title)) if document.title != Path(document.file).stem else set()
-        about[document.file] = Counter(titled | set(top[:DOCUMENT_WORDS]))
+        top = sorted(counts, key=lambda t: -counts[t] * math.log(1 + len(used) / spread[t]))
+        named = document.title != Path(document.file).stem
+        about[document.file] = Counter(set(terms(document.title) if named else ())
+                                       | set(top[:DOCUMENT_WORDS]))
     return about
 
 

@@ -30,6 +30,8 @@ _CONTRACTIONS = (
     (re.compile(r"'s\b"), " is"),
 )
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+"""ASCII that is neither printable nor space (``str.isspace`` counts \x1c-\x1f)."""
 _NUMBER_WORD = re.compile(
     r"\b(?:(" + "|".join(TENS) + r")(?: (" + "|".join(UNITS[1:10]) + r"))?|("
     + "|".join(UNITS) + r"))\b"
@@ -39,7 +41,7 @@ _NUMBER_WORD = re.compile(
 def plain(text: str) -> str:
     """Lower case, ASCII, contractions spelled out, punctuation gone, spaces single."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    text = "".join(c for c in text if c.isascii() and (c.isprintable() or c.isspace()))
+    text = _UNPRINTABLE.sub("", text.encode("ascii", "ignore").decode("ascii"))
     text = text.lower()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
