@@ -45,11 +45,17 @@ def test_first_night_has_the_introduction_and_slower_is_remembered_after_a_resta
 def test_sigterm_in_the_middle_of_a_stretch_ends_cleanly_within_a_second(
         speech: Callable[..., list[Any]], tmp_path: Path) -> None:
     cramp = speech([("cramp.relief", "my calf is cramping")])[0].path
+    # Not the first night, whichever test ran before: the stretch starts after the
+    # welcome alone.
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.json").write_text('{"intro_done": true}', encoding="utf-8")
     out = tmp_path / "said.wav"
     listen = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "listen", "--input", f"wav:{cramp}",
          "--output", f"wav:{out}"], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "VOICEGUIDE_CONFIG_DIR": str(config)})
     try:
         assert listen.stdout is not None
         for line in listen.stdout:  # real time: wait until the stretch has begun

@@ -179,9 +179,11 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
         sink.close()
 
 
-class Terminated(Exception):
+class Terminated(BaseException):
     """SIGTERM (a service manager stopping the guide): end now, closing the devices and
-    finishing any recording, mid-routine or not."""
+    finishing any recording, mid-routine or not. Not an ``Exception``, as SystemExit
+    is not: the handlers that keep the night going when a voice or a microphone fails
+    must not take it for such a failure and carry on."""
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
