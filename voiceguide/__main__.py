@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="print which intents each document supports, what no "
                             "document supports, and where documents disagree")
     build.add_argument("--words-only", action="store_true",
-                       help="leave out sentence vectors: about seven times faster to "
+                       help="leave out sentence vectors: about six times faster to "
                             "build, and questions must share words with the articles")
     script = commands.add_parser("script", help="play a scripted conversation on a "
                                                 "simulated clock")
