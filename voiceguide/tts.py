@@ -87,13 +87,12 @@ class Pyttsx3Synthesizer:
         """The same engine and voice through its own command, for when the driver fails."""
         path = Path(self._folder.name) / "fallback.wav"
         try:
-            subprocess.run(["espeak-ng", "-v", self.name.removeprefix("espeak-ng:"),
+            subprocess.run(["espeak-ng", "-v", self._voice,
                             "-s", str(rate), "-w", str(path), "--", text],
                            capture_output=True, timeout=30, check=True)
-            samples = read_wav(path)
+            return _floats(read_wav(path))
         except (OSError, subprocess.SubprocessError, AudioFileError):
             return None
-        return samples.astype(np.float64) / 32768.0
 
     def _render_once(self, text: str, rate: int) -> np.ndarray | None:
         path = Path(self._folder.name) / "sentence.wav"
@@ -107,10 +106,13 @@ class Pyttsx3Synthesizer:
             self._engine.save_to_file(text, str(path))
             self._engine.runAndWait()
             try:
-                samples = read_wav(path)
+                return _floats(read_wav(path))
             except AudioFileError:
                 return None
-        return samples.astype(np.float64) / 32768.0
+
+
+def _floats(samples: np.ndarray) -> np.ndarray:
+    return samples.astype(np.float64) / 32768.0
 
 
 def voices() -> list[tuple[str, str]]:

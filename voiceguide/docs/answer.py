@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -116,19 +117,16 @@ _WORDS_BEFORE = re.compile(r"[A-Za-z][\w-]*")
 
 
 _STEMMER = snowballstemmer.stemmer("english")
-_STEMS: dict[str, str] = {}
 _KEPT_APART = {"medication": "medicat", "medications": "medicat"}
 """Porter folds these into "medic", with "medical", a word every article uses."""
 
 
+@cache
 def stem(word: str) -> str:
     """Porter's English stemmer, which folds "numbness" into "numb" and "injections"
     into "inject" without the matcher's cut to seven letters, so "electromyography"
     and "electrolyte" stay apart."""
-    found = _STEMS.get(word)
-    if found is None:
-        found = _STEMS[word] = _KEPT_APART.get(word) or _STEMMER.stemWord(word)
-    return found
+    return _KEPT_APART.get(word) or _STEMMER.stemWord(word)
 
 
 def terms(text: str) -> list[str]:
@@ -211,25 +209,27 @@ class DocRetriever:
             fields["document"] = about[section.doc]
         self._holding = {t: frozenset(n) for t, n in holding.items()}
         vectors = index.vectors
-        self._meaning = None
-        if (meaning is not None and vectors is not None and vectors.model == meaning.name
-                and all(s.id in vectors.by_section for s in self.sections)):
-            self._meaning = meaning
-            self._vectors = np.stack([unpack(vectors.by_section[s.id])
-                                      for s in self.sections])
+        usable = (meaning is not None and vectors is not None and vectors.model == meaning.name
+                  and all(s.id in vectors.by_section for s in self.sections))
+        self._meaning = meaning if usable else None
+        self._vectors = (np.stack([unpack(vectors.by_section[s.id]) for s in self.sections])
+                         if usable and vectors is not None else None)
         total = max(len(self.sections), 1)
         lengths = [sum(f["text"].values()) for f in self._fields]
         mean = max(sum(lengths) / total, 1.0)
         self._text_norm = [1 - LENGTH_NORM + LENGTH_NORM * n / mean for n in lengths]
 
-    def search(self, text: str, limit: int = 3) -> list[Hit]:
-        concepts = self.concepts(text)
+    def search(self, text: str, limit: int = 3,
+               concepts: Sequence[Concept] | None = None) -> list[Hit]:
+        """``concepts``: ``self.concepts(text)``, when the caller already has them."""
+        concepts = self.concepts(text) if concepts is None else concepts
         best = sum(_TOP_WEIGHT * c.rarity for c in concepts)
         if not concepts or not self.sections:
             return []
         hits = []
         close = (np.maximum(self._vectors @ self._meaning.encode([text])[0], 0.0)
-                 if self._meaning is not None else np.zeros(len(self.sections)))
+                 if self._meaning is not None and self._vectors is not None
+                 else np.zeros(len(self.sections)))
         for section, fields, norm, near in zip(self.sections, self._fields, self._text_norm,
                                                close, strict=True):
             score = 0.0
@@ -355,14 +355,16 @@ class DocsMatcher:
         if found.intent == EMERGENCY:
             return found
         vocabulary = self._vocabulary.get(found.detail or found.intent)
-        if found.outcome == "accept" and vocabulary is None:
+        accepted = found.outcome == "accept"
+        if accepted and vocabulary is None:
             return found
-        hits = self._retriever.search(text, limit=1)
+        concepts = self._retriever.concepts(text)
+        hits = self._retriever.search(text, limit=1, concepts=concepts)
         if not hits or hits[0].score < self._floor:
             return found
         hit = hits[0]
-        if found.outcome == "accept" and (hit.score < REPLACE_FLOOR or not _beyond(
-                hit, vocabulary or frozenset(), self._retriever.concepts(text))):
+        if accepted and (hit.score < REPLACE_FLOOR
+                         or not _beyond(hit, vocabulary or frozenset(), concepts)):
             return found
         summary = spoken_summary(hit.section)
         if not summary:

@@ -5,13 +5,13 @@ clinician to review; this module reads them and widens a question with them."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from voiceguide.errors import KnowledgeBaseError
+from voiceguide.kb.schema import read_toml
 from voiceguide.match.normalize import plain
 
 PLAIN_WORDS = Path(__file__).resolve().parent.parent / "content" / "plain_words.toml"
@@ -57,15 +57,7 @@ class PlainWords:
 def plain_words(path: Path = PLAIN_WORDS) -> PlainWords:
     """The groups in ``path``; a malformed file is a one-line ``KnowledgeBaseError``
     naming the file and the group."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise KnowledgeBaseError(f"{path.name}: not valid TOML: {error} (fix {path})"
-                                 ) from None
-    except OSError as error:
-        raise KnowledgeBaseError(f"{path.name}: cannot be read: {error.strerror} "
-                                 f"(check {path})") from None
+    data = read_toml(path)
     groups = data.get("groups")
     if set(data) != {"groups"} or not isinstance(groups, dict) or not groups:
         raise KnowledgeBaseError(f"{path.name}: must hold one [groups] table of word "

@@ -120,7 +120,8 @@ def _listed(parts: Sequence[Part], title: str) -> str:
         return ""
     items = [speakable(p.text) for p in parts[first:] if p.kind == "item"]
     lead = speakable(parts[first - 1].text) if first and parts[first - 1].kind == "para" else ""
-    if not lead.endswith(":"):
+    led_in = lead.endswith(":")
+    if not led_in:
         lead = _sentence_case(title) + ":"
     if all(item.endswith("?") for item in items):
         pieces = [item[0].upper() + item[1:] for item in items]
@@ -141,9 +142,9 @@ def _listed(parts: Sequence[Part], title: str) -> str:
     if joiner == " ":
         return f"{lead} {' '.join(kept)}"
     listed = joiner.join(kept[:-1]) + ("; and " if joiner == "; " else " and ") + kept[-1]
-    if lead.endswith(":") and lead[:-1] != _sentence_case(title):
-        return f"{lead[:-1]} {listed}."
-    return f"{lead} {listed}."
+    # A lead-in runs on into its list ("sciatica can cause sharp ..."); a title is
+    # followed by a pause.
+    return f"{lead[:-1]} {listed}." if led_in else f"{lead} {listed}."
 
 
 def _bullet(item: str) -> str:

@@ -101,7 +101,7 @@ def check_spoken(where: _Where, key: str, text: str) -> None:
             where.fail(key, f"contains {name}, which a speech engine reads badly")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -182,7 +182,7 @@ def load_intents(directory: Path) -> tuple[dict[str, Intent], dict[str, Path]]:
     if not files:
         raise KnowledgeBaseError(f"no intent files in {directory} (reinstall voiceguide)")
     for path in files:
-        data = _read_toml(path)
+        data = read_toml(path)
         where = _Where(path)
         where.unknown_keys(data, {"intent"})
         for number, table in enumerate(data.get("intent", []), start=1):
@@ -248,7 +248,7 @@ def load_routines(directory: Path) -> tuple[dict[str, Routine], dict[str, Path]]
     routines: dict[str, Routine] = {}
     files_of: dict[str, Path] = {}
     for path in sorted(directory.glob("*.toml")):
-        data = _read_toml(path)
+        data = read_toml(path)
         _Where(path).unknown_keys(data, {"routine"})
         for name, table in data.get("routine", {}).items():
             where = _Where(path, f"routine '{name}'")
@@ -301,7 +301,7 @@ def _check_links(intents: Mapping[str, Intent], intent_files: Mapping[str, Path]
 
 
 def _prompts(path: Path) -> dict[str, str]:
-    data = _read_toml(path)
+    data = read_toml(path)
     where = _Where(path, "prompts")
     for key in REQUIRED_PROMPTS:
         where.text(data, key)
@@ -313,7 +313,7 @@ def _prompts(path: Path) -> dict[str, str]:
 
 
 def _safety(path: Path) -> tuple[SafetyRule, ...]:
-    data = _read_toml(path)
+    data = read_toml(path)
     rules = []
     for number, raw in enumerate(data.get("rule", []), start=1):
         where = _Where(path, f"rule {raw.get('id', number)}")
@@ -336,7 +336,7 @@ def _safety(path: Path) -> tuple[SafetyRule, ...]:
 
 
 def _lexicon(path: Path) -> Lexicon:
-    data = _read_toml(path)
+    data = read_toml(path)
     where = _Where(path, "lexicon")
     where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides",
                               "elsewhere", "legs"})
