@@ -15,6 +15,7 @@ import csv
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,12 +25,13 @@ from voiceguide.asr.domain import build
 from voiceguide.asr.sphinx import PocketSphinxRecognizer
 from voiceguide.audio.pcm import pcm_bytes, read_wav
 from voiceguide.guide import Guide
-from voiceguide.listen import heard_as
 from voiceguide.match import OUT_OF_SCOPE
+from voiceguide.match.heard import heard_as
 
 
 def acted_on(guide: Guide, transcript: Transcript, floor: float) -> str:
-    match = heard_as(guide.matcher.match(transcript.text), transcript, floor)
+    settings = replace(guide.settings.listen, asr_floor=floor)
+    match = heard_as(guide.matcher.match(transcript.text), transcript, settings)
     return match.intent if match.outcome == "accept" else OUT_OF_SCOPE
 
 

@@ -25,7 +25,8 @@ from voiceguide.asr import Recognizer, transcribe
 from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.pcm import RATE
 from voiceguide.guide import Guide
-from voiceguide.listen import BARGE_IN, heard_as, talk_over
+from voiceguide.listen import BARGE_IN, talk_over
+from voiceguide.match.heard import heard_as
 from voiceguide.speaker import DEFAULT_RATE
 from voiceguide.testing import repertoire
 from voiceguide.tts import Pyttsx3Synthesizer
@@ -66,8 +67,7 @@ def hear_back(guide: Guide, recognizer: Recognizer, synth: Pyttsx3Synthesizer,
         quiet = np.zeros(RATE // 4)
         pcm = (np.concatenate([quiet, samples, quiet]) * 32767).astype("<i2").tobytes()
         transcript = transcribe(recognizer, pcm)
-        match = heard_as(guide.matcher.match(transcript.text), transcript,
-                         settings.asr_floor)
+        match = heard_as(guide.matcher.match(transcript.text), transcript, settings)
         echoes.append(Echo(
             sentence, transcript.text, match.intent,
             barge_in=match.outcome == "accept" and match.intent in BARGE_IN,

@@ -48,14 +48,15 @@ def main() -> None:
     scores = matcher.scores(folded)
     feats, right, labels, preds, flagged = [], [], [], [], []
     for row, text, known, line in zip(rows, plains, coverage, scores, strict=True):
-        found = matcher.assess(text, known, line, MatchContext())
-        pred = ("emergency" if found.flag else "out_of_scope" if found.elsewhere
-                else matcher.public_id(found.ranked[0]))
+        found = matcher.assess(matcher.triage.assess(row["utterance"]), text, known, line,
+                               MatchContext())
+        pred = ("emergency" if found.finding.emergency else "out_of_scope"
+                if found.elsewhere else matcher.public_id(found.ranked[0]))
         feats.append((found.best, found.margin, found.coverage))
         right.append(pred == row["intent"])
         labels.append(row["intent"])
         preds.append(pred)
-        flagged.append(found.flag is not None)
+        flagged.append(found.finding.emergency)
     x, y = np.array(feats), np.array(right, dtype=float)
     labels_a, preds_a, flags = np.array(labels), np.array(preds), np.array(flagged)
     inscope = labels_a != "out_of_scope"

@@ -54,9 +54,9 @@ def test_red_flag_in_the_middle_of_a_stretch(night: Night) -> None:
     match = night.say("it's swollen and hot and really red")
     assert match.intent == "emergency"
     keys = night.new_keys()
-    assert keys[:3] == ["stop", "chime:alert", "intent:emergency"]
+    assert keys[:3] == ["stop", "chime:alert", "intent:emergency.clot"]
     assert not night.session.timers, "no countdown may go on after a red flag"
-    assert night.session.mode == "idle"
+    assert night.session.mode == "emergency"
     night.wait(60)
     assert night.new_keys() == []
 
@@ -82,7 +82,8 @@ def test_stop_during_countdown(night: Night) -> None:
     assert night.new_keys() == [], "nothing may be said after stop"
 
 
-def test_silence_at_a_checkin_is_asked_once_more_then_quiet(night: Night) -> None:
+def test_silence_at_a_checkin_is_asked_once_more_then_left_with_what_to_do(
+        night: Night) -> None:
     night.say("my calf is cramping")
     night.wait(36)
     assert night.session.mode == "checkin"
@@ -90,7 +91,8 @@ def test_silence_at_a_checkin_is_asked_once_more_then_quiet(night: Night) -> Non
     night.wait(20)
     assert night.new_keys() == ["prompt:checkin_again"]
     night.wait(20)
-    assert night.new_keys() == []
+    assert night.new_keys() == ["silent:calf_stretch"]
+    assert "call" in night.speaker.events[-1].event.text, "silence is not an answer"
     night.wait(600)
     assert night.new_keys() == [], "the guide must not nag someone asleep"
     assert night.session.mode == "idle"

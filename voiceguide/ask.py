@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from voiceguide.asr import Recognizer, Transcript, transcribe
 from voiceguide.audio.vad import has_speech
 from voiceguide.guide import Guide
-from voiceguide.listen import heard_as
 from voiceguide.match import Match
+from voiceguide.match.heard import heard_as
 from voiceguide.tts import Synthesizer, sentences
 
 
@@ -47,7 +47,7 @@ def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
     transcript = hear(recognizer, pcm)
     asr_done = time.perf_counter()
     match = heard_as(guide.matcher.match(transcript.text), transcript,
-                     guide.settings.listen.asr_floor)
+                     guide.settings.listen, guide.triage)
     match_done = time.perf_counter()
     response = guide.first_words(match)
     first = sentences(response)[:1]

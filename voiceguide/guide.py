@@ -12,6 +12,7 @@ from voiceguide.dialogue.events import Heard, Say
 from voiceguide.kb import KnowledgeBase, load_knowledge_base
 from voiceguide.match import Match, MatchContext, Matcher
 from voiceguide.match.fuzzy import RapidfuzzMatcher
+from voiceguide.safety import Triage
 from voiceguide.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ class Guide:
                  docs: DocIndex | None = None) -> None:
         self.kb = kb
         self.settings = settings or Settings()
-        self.matcher: Matcher = RapidfuzzMatcher(kb, self.settings.match)
+        self.triage = Triage(kb.dangers)
+        self.matcher: Matcher = RapidfuzzMatcher(kb, self.settings.match, self.triage)
         if docs is not None:
             from voiceguide.docs.answer import DocsMatcher
 

@@ -26,7 +26,8 @@ from voiceguide.audio.pcm import RATE
 from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import AudioSource
 from voiceguide.audio.vad import ENDPOINT_WINDOW, Endpointer, Utterance
-from voiceguide.match import EMERGENCY, OUT_OF_SCOPE, Match
+from voiceguide.match import EMERGENCY, Match
+from voiceguide.match.heard import heard_as
 from voiceguide.match.normalize import plain, stem
 from voiceguide.runtime import Session
 from voiceguide.settings import ListenSettings
@@ -59,20 +60,6 @@ class HeardTurn:
     """``answered``, ``barge_in``, ``echo``, ``talk_over``, ``empty``, ``wake``, ``key``."""
     asr_ms: float
     match_ms: float
-
-
-def heard_as(match: Match, transcript: Transcript, floor: float) -> Match:
-    """``match`` (of ``transcript``'s text), downgraded to out of scope when the
-    recogniser doubted its own words.
-
-    An emergency is never downgraded: a doubtful "my leg is swollen and hot" is still
-    worth sending to help.
-    """
-    if (transcript.confidence < floor and match.intent != EMERGENCY
-            and match.outcome != OUT_OF_SCOPE):
-        return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE,
-                       passage=None)
-    return match
 
 
 def is_echo(text: str, recent: list[str], overlap: float) -> bool:
@@ -253,7 +240,7 @@ class VoiceLoop:
                                                                 self._wake.phrase))
         started = time.perf_counter()
         match = heard_as(self.session.understand(transcript.text), transcript,
-                         self._settings.asr_floor)
+                         self._settings, self.session.triage)
         match_ms = (time.perf_counter() - started) * 1000
         if talking_over:
             # The utterance, and the endpointer's window after it, just ended.

@@ -25,6 +25,7 @@ from voiceguide.dialogue.events import (
 )
 from voiceguide.guide import Guide
 from voiceguide.match import Match
+from voiceguide.safety import Triage
 from voiceguide.speaker import Speaker
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ class Session:
 
     def now(self) -> float:
         return self._clock.monotonic()
+
+    @property
+    def triage(self) -> Triage:
+        return self._guide.triage
 
     def hear(self, text: str) -> Match:
         return self.respond(text, self.understand(text))

@@ -17,8 +17,9 @@ class MatchSettings:
     highest threshold that refuses at most 2% of in-scope utterances (measured: 95.7%
     top-1, 91.1% of out-of-scope refused, 1.8% of in-scope refused)."""
     emergency_accept: float = 0.9
-    """Confidence a fuzzy "emergency" needs when no red-flag rule fired; the rules in
-    safety.toml are the main net, this catches what a recogniser garbled."""
+    """Confidence a fuzzy "emergency" needs when no danger rule fired: a second opinion
+    that can only add alarms, never when the triage heard a sign denied, asked about or
+    explained. The rules in danger.toml are the main net."""
     clarify_margin: float = 4.0
     """Two intents closer than this (score points, 0..100) are worth asking about."""
     clarify_floor: float = 0.6
@@ -45,6 +46,9 @@ class DialogueSettings:
     """Spoken in the emergency answer; a kiosk sets its local number."""
     checkin_timeout: float = 20.0
     """Seconds of silence after a check-in question before it is asked once more."""
+    confirm_timeout: float = 10.0
+    """Seconds of silence after "Did you say your leg is swollen?" before the silence is
+    taken as yes: a person who cannot answer may be the one most in need."""
     rate_step: int = 20
     """Words per minute added or taken away by "faster" and "slower"."""
     volume_step: float = 0.15
@@ -70,6 +74,10 @@ class ListenSettings:
     out-of-scope clips are refused, clean or at 10 dB, and 67.7% of clean in-scope
     clips are acted on rightly (77.2% with no floor, but then 19% of television talk
     starts something)."""
+    confirm_floor: float = 0.6
+    """Recogniser confidence below which the next best hearings are searched for a
+    danger even when the best one was understood; a refused hearing is always
+    searched. A danger found only there is asked about, not acted on."""
     echo_overlap: float = 0.6
     """Share of a barge-in's words found in what the guide is saying at which it is
     taken for the guide's own voice coming back through the microphone."""

@@ -19,6 +19,9 @@ class Transcript:
     confidence: float
     """0..1: how sure the engine is of these words, not of any intent."""
     final: bool = True
+    alternatives: tuple[str, ...] = ()
+    """The engine's next best hearings of the same sound, best first (its n-best
+    list), where it gives them."""
 
 
 class Recognizer(Protocol):

@@ -69,16 +69,17 @@ class PocketSphinxRecognizer:
         pcm = bytes(self._pcm)
         self._pcm.clear()
         try:
-            text, confidence, fit = self._worker.decode(pcm)
+            text, confidence, fit, others = self._worker.decode(pcm)
         except (EOFError, OSError):
             # The decoder's process died (killed, out of memory): one fresh start, and
             # this utterance again; a second failure is the caller's to report.
             self._worker.close()
             self._worker = _Worker(self._config)
-            text, confidence, fit = self._worker.decode(pcm)
+            text, confidence, fit, others = self._worker.decode(pcm)
         # A lone word found in music has a word posterior of 1.0 (there was nothing to
         # compete with it), but the path's fit to the sound gives it away.
-        return Transcript(text, confidence if fit >= FIT_FLOOR else 0.0)
+        return Transcript(text, confidence if fit >= FIT_FLOOR else 0.0,
+                          alternatives=tuple(others))
 
 
 class _Worker:
@@ -103,7 +104,7 @@ class _Worker:
             self.close()
             raise ModelError(f"PocketSphinx could not start: {problem}")
 
-    def decode(self, pcm: bytes) -> tuple[str, float, float]:
+    def decode(self, pcm: bytes) -> tuple[str, float, float, list[str]]:
         """Blocks on the pipe, which lets the rest of the guide's process run."""
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None and stdout is not None
@@ -112,8 +113,8 @@ class _Worker:
         line = stdout.readline()
         if not line:
             raise EOFError("the PocketSphinx process ended")
-        text, confidence, fit = json.loads(line)
-        return text, confidence, fit
+        text, confidence, fit, others = json.loads(line)
+        return text, confidence, fit, others
 
     def close(self) -> None:
         self._finalizer()

@@ -1,7 +1,8 @@
 """The PocketSphinx decoder's own process (see ``PocketSphinxRecognizer``): a
 length-prefixed utterance of 16 kHz PCM in on standard input, a JSON line of its words,
-their confidence and the path's acoustic fit out. Run by path, and imports nothing of
-voiceguide, so it starts in a tenth of a second and holds little besides the model."""
+their confidence, the path's acoustic fit and its next best hearings out. Run by path,
+and imports nothing of voiceguide, so it starts in a tenth of a second and holds little
+besides the model."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from pocketsphinx import Decoder
 
 _FILLERS = frozenset({"<s>", "</s>", "<sil>", "[noise]", "(null)"})
+NBEST = 10
+"""Hearings beyond the best kept for the guide: a danger heard in any of them is asked
+about rather than thrown away."""
 
 
 def _serve(config: dict[str, object]) -> None:
@@ -36,9 +40,25 @@ def _serve(config: dict[str, object]) -> None:
         hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         fit = hyp.score if hyp is not None else 0.0
-        out.write(json.dumps([text, _confidence(decoder) if text else 0.0, fit]).encode()
-                  + b"\n")
+        out.write(json.dumps([text, _confidence(decoder) if text else 0.0, fit,
+                              _others(decoder, text) if text else []]).encode() + b"\n")
         out.flush()
+
+
+def _others(decoder: Decoder, best: str) -> list[str]:
+    """The lattice's next best word strings, without the best one and repeats."""
+    found: list[str] = []
+    try:
+        for n, hyp in enumerate(decoder.nbest()):
+            if n >= NBEST * 3 or len(found) >= NBEST:
+                break
+            words = " ".join(w for w in (hyp.hypstr or "").split()
+                             if w.lower() not in _FILLERS and not w.startswith("["))
+            if words and words != best and words not in found:
+                found.append(words)
+    except (RuntimeError, ValueError):  # no lattice for this utterance
+        return []
+    return found
 
 
 def _confidence(decoder: Decoder) -> float:

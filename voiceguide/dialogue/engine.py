@@ -6,8 +6,11 @@ under test and the same engine serves the terminal, the microphone and the kiosk
 
 States: ``idle``; ``routine`` (a step is running: a hold's countdown or a wait);
 ``checkin`` (a routine asked how it is going); ``offer`` (a follow-up or "more" was
-offered); ``clarify`` (asked which of two things was meant); ``paused``. Answering a
-question is the transition out of ``idle`` and back, or on to ``offer``.
+offered); ``clarify`` (asked which of two things was meant); ``paused``; ``confirm``
+(a danger was heard only in a doubtful hearing, and the guide asked "Did you say...");
+``emergency`` (the person was told to call for help; see ``care``). Answering a
+question is the transition out of ``idle`` and back, or on to ``offer``. A danger sign
+wins in every state.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from voiceguide.dialogue.care import care_line
 from voiceguide.dialogue.countdown import cue_text, duration_words
 from voiceguide.dialogue.events import (
     Action,
@@ -50,6 +54,8 @@ class Mode(Enum):
     OFFER = "offer"
     CLARIFY = "clarify"
     PAUSED = "paused"
+    CONFIRM = "confirm"
+    EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,8 @@ class Dialogue:
         self._timer_ids = itertools.count(1)
         self._no_answers: dict[int, int] = {}
         self._last: list[Say] = []
+        self._doubted: Match | None = None
+        """The danger asked about in ``confirm``."""
 
     # ----------------------------------------------------------------- public
 
@@ -139,6 +147,10 @@ class Dialogue:
             expecting = ("control.better", "control.worse")
         elif self.mode is Mode.CLARIFY:
             expecting = tuple(m.intent for m in self._candidates)
+        elif self.mode is Mode.CONFIRM:
+            expecting = ("control.yes", "control.no")
+        elif self.mode is Mode.EMERGENCY:
+            expecting = ("see_doctor",)
         return MatchContext(self.mode.value, expecting)
 
     def welcome(self, first_time: bool = False) -> list[Action]:
@@ -152,6 +164,9 @@ class Dialogue:
             if event.timer_id != self._timer:
                 return []
             self._timer = None
+            if self.mode is Mode.CONFIRM and self._doubted is not None:
+                # No answer to "Did you say your leg is swollen?" is taken as yes.
+                return self._emergency(self._doubted)
             late = now - self._timer_due
             if late > 0 and self._running is not None:
                 # The runtime held the timer back while speech played; the hold's end
@@ -163,12 +178,24 @@ class Dialogue:
     # ------------------------------------------------------------ utterances
 
     def _heard(self, match: Match, now: float) -> list[Action]:
+        if match.intent == EMERGENCY and match.outcome == "confirm":
+            return self._confirm(match, now)
         if match.intent == EMERGENCY:
-            actions = self._reset([StopSpeaking(), Earcon("alert")])
-            return actions + self._remember([self._answer_say(
-                self._kb.intent(EMERGENCY))])
+            return self._emergency(match)
+        if self.mode is Mode.CONFIRM:
+            answered = self._confirm_answer(match, now)
+            if answered is not None:
+                return answered
+        if self.mode is Mode.EMERGENCY:
+            line = care_line(match, self._kb)
+            if line is not None:
+                return self._remember([StopSpeaking(), self._prompt(line)])
         if match.intent.startswith("control."):
             return self._control(match, now)
+        if match.urgent and self.mode is Mode.ROUTINE and match.outcome != "accept":
+            # Something that sounds urgent, said over a countdown, and not understood:
+            # stop the count and ask rather than chime and carry on.
+            return self._on_pause(match, now, key="safety_net_paused")
         if match.outcome == "clarify":
             return self._clarify(match)
         if match.intent == OUT_OF_SCOPE:
@@ -183,6 +210,49 @@ class Dialogue:
                 and routine_name == self._running.routine.name):
             return [self._prompt("worse_during_hold")]
         return self._begin(intent, routine_name, now)
+
+    def _emergency(self, match: Match) -> list[Action]:
+        """Send the person to help, with what to do for this danger until it comes;
+        the conversation then stays in emergency care."""
+        actions = self._reset([StopSpeaking(), Earcon("alert")])
+        self.mode = Mode.EMERGENCY
+        danger = self._kb.dangers.dangers.get((match.detail or "").removeprefix(
+            f"{EMERGENCY}."))
+        if danger is None:
+            return actions + self._remember([self._answer_say(self._kb.intent(EMERGENCY))])
+        text = " ".join((self._kb.prompts["emergency"], danger.advice,
+                         self._kb.prompts["emergency_nearby"]))
+        return actions + self._remember([self._say(text, f"intent:{match.detail}")])
+
+    def _confirm(self, match: Match, now: float) -> list[Action]:
+        """A danger heard only in a doubtful hearing: hold everything and ask."""
+        actions: list[Action] = [StopSpeaking()]
+        if self.mode in (Mode.ROUTINE, Mode.CHECKIN) and self._running is not None:
+            self._hold(now, actions)
+        elif self.mode is not Mode.PAUSED:
+            self._reset(actions)
+        self._doubted = match
+        self.mode = Mode.CONFIRM
+        ends = now + self._settings.confirm_timeout
+        return actions + self._remember([self._prompt("confirm_danger", what=match.confirm)]
+                                        ) + self._start_timer(ends, after_speech=True)
+
+    def _confirm_answer(self, match: Match, now: float) -> list[Action] | None:
+        """Yes (or better, or worse) to "Did you say...": the emergency; no: carry on
+        where things were. Anything else is heard as usual."""
+        doubted, self._doubted = self._doubted, None
+        actions: list[Action] = []
+        self._cancel_timer_into(actions)
+        self.mode = Mode.PAUSED if self._running is not None else Mode.IDLE
+        if doubted is not None and match.intent in ("control.yes", "control.better",
+                                                    "control.worse"):
+            return self._emergency(doubted)
+        if match.intent != "control.no":
+            return None
+        if self._running is not None:
+            return actions + [self._prompt("confirm_misheard")] + self._on_resume(
+                match, now)
+        return actions + self._remember([self._prompt("confirm_misheard")])
 
     def _begin(self, intent: Intent, routine_name: str | None, now: float
                ) -> list[Action]:
@@ -215,9 +285,12 @@ class Dialogue:
         if self.mode is not Mode.PAUSED:
             self._cancel_timer_into([])
             self.mode = Mode.CLARIFY
-        return self._remember([self._prompt("clarify", a=labels[0], b=labels[1])])
+        net = [self._prompt("safety_net")] if match.urgent else []
+        return self._remember(net + [self._prompt("clarify", a=labels[0], b=labels[1])])
 
     def _not_understood(self, match: Match) -> list[Action]:
+        if match.urgent:
+            return self._remember([self._prompt("safety_net")])
         if self.mode is Mode.ROUTINE:
             # Background talk during a countdown must not break into it.
             return [Earcon("not_caught")]
@@ -243,14 +316,19 @@ class Dialogue:
     def _on_goodbye(self, _match: Match, _now: float) -> list[Action]:
         return self._reset([StopSpeaking()]) + [self._prompt("goodbye"), End()]
 
-    def _on_pause(self, _match: Match, now: float) -> list[Action]:
+    def _on_pause(self, _match: Match, now: float, key: str = "paused") -> list[Action]:
         actions: list[Action] = [StopSpeaking()]
         if self.mode in (Mode.ROUTINE, Mode.CHECKIN) and self._running is not None:
-            self._paused_left = max(self._running.ends - now, 0.0)
-            self._paused_from = self.mode
-            self._cancel_timer_into(actions)
-            self.mode = Mode.PAUSED
-        return actions + [self._prompt("paused")]
+            self._hold(now, actions)
+        return actions + [self._prompt(key)]
+
+    def _hold(self, now: float, actions: list[Action]) -> None:
+        """Stop the running step's clock where it is, to carry on from later."""
+        assert self._running is not None
+        self._paused_left = max(self._running.ends - now, 0.0)
+        self._paused_from = self.mode
+        self._cancel_timer_into(actions)
+        self.mode = Mode.PAUSED
 
     def _on_resume(self, match: Match, now: float) -> list[Action]:
         if self.mode is Mode.OFFER:
@@ -460,9 +538,12 @@ class Dialogue:
         step = running.routine.steps[running.step]
         if self.mode is Mode.CHECKIN:
             if running.asked >= 2:
-                # Asked twice with no answer: they may have fallen back asleep.
+                # Asked twice with no answer: they may have fallen back asleep, or be
+                # unable to answer. Leave the routine with what to do if it worsens.
                 self._reset([])
-                return []
+                silent = running.routine.silent or self._kb.prompts["checkin_silent"]
+                return self._remember([self._say(silent.replace(
+                    "{routine}", running.routine.title), f"silent:{running.routine.name}")])
             ends = now + self._settings.checkin_timeout
             self._running = replace(running, ends=ends, asked=running.asked + 1)
             return [self._prompt("checkin_again", question=step.ask or "")] + \
@@ -509,6 +590,7 @@ class Dialogue:
         self._offer = None
         self._candidates = ()
         self._paused_from = None
+        self._doubted = None
         self._no_answers.clear()
         self.mode = Mode.IDLE
         return actions

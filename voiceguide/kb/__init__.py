@@ -10,7 +10,6 @@ from voiceguide.kb.model import (
     KnowledgeBase,
     Lexicon,
     Routine,
-    SafetyRule,
     Source,
     Step,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "KnowledgeBase",
     "Lexicon",
     "Routine",
-    "SafetyRule",
     "Source",
     "Step",
     "load_knowledge_base",

@@ -6,14 +6,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voiceguide.safety.model import DangerBook
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a fact came from: a seed article and the section heading in it."""
+    """Where a fact came from: a seed article and the section heading in it, or a
+    public clinical page (its address, and its title) for what no seed article says."""
 
     file: str
     section: str
+
+    @property
+    def page(self) -> bool:
+        return self.file.startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,23 +90,15 @@ class Routine:
     title: str
     steps: tuple[Step, ...]
     sources: tuple[Source, ...] = ()
+    silent: str | None = None
+    """Said when a check-in gets no answer twice and the routine is left: what to do
+    if things do not get better (the dialogue's ``checkin_silent`` otherwise)."""
 
     def index_of(self, label: str) -> int | None:
         for index, step in enumerate(self.steps):
             if step.label == label:
                 return index
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class SafetyRule:
-    """A red flag: it fires when every group has at least one term present."""
-
-    id: str
-    """A finer id of ``emergency``, reported as ``detail``."""
-    groups: tuple[tuple[str, ...], ...]
-    unless: tuple[str, ...] = ()
-    """Phrases removed before the rule is tried ("fell asleep" is not a fall)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,8 @@ class KnowledgeBase:
     routines: Mapping[str, Routine]
     prompts: Mapping[str, str]
     """The guide's own lines, from ``dialogue.toml``."""
-    safety: tuple[SafetyRule, ...]
+    dangers: DangerBook
+    """The danger signs and how to read for them, from ``danger.toml``."""
     lexicon: Lexicon
 
     def intent(self, intent_id: str) -> Intent:

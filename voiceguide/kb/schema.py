@@ -20,7 +20,6 @@ from voiceguide.kb.model import (
     KnowledgeBase,
     Lexicon,
     Routine,
-    SafetyRule,
     Source,
     Step,
 )
@@ -38,7 +37,11 @@ REQUIRED_PROMPTS = (
     "worse_idle", "declined", "checkin_again", "better_during_hold",
     "worse_during_hold", "start_over_idle", "cue_minutes",
     "cue_one_minute", "cue_seconds", "cue_count", "from_document", "time_left",
-    "time_left_paused", "time_left_none", "intro",
+    "time_left_paused", "time_left_none", "intro", "emergency", "emergency_nearby",
+    "emergency_reminder", "emergency_no_routine", "emergency_better", "emergency_insist",
+    "emergency_stopped", "emergency_call_yes", "emergency_waiting", "emergency_calling",
+    "help_emergency", "safety_net", "safety_net_paused",
+    "confirm_danger", "confirm_misheard", "checkin_silent",
 )
 ID_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
@@ -56,15 +59,15 @@ STEP_KEYS = {"say", "hold", "wait", "ask", "label", "cues", "done", "yes", "no",
              "no_again"}
 
 
-class _Where:
+class Where:
     """Builds the one-line error for a place in a file."""
 
     def __init__(self, path: Path, what: str = "") -> None:
         self.path = path
         self.what = what
 
-    def at(self, what: str) -> _Where:
-        return _Where(self.path, what)
+    def at(self, what: str) -> Where:
+        return Where(self.path, what)
 
     def fail(self, field: str, problem: str) -> NoReturn:
         place = f"{self.path.name}: {self.what}: " if self.what else f"{self.path.name}: "
@@ -91,7 +94,7 @@ class _Where:
                 self.fail(key, f"is not a known field (known: {', '.join(sorted(allowed))})")
 
 
-def check_spoken(where: _Where, key: str, text: str) -> None:
+def check_spoken(where: Where, key: str, text: str) -> None:
     words = len(text.split())
     if words > MAX_SPOKEN_WORDS:
         where.fail(key, f"has {words} words; keep it under {MAX_SPOKEN_WORDS} and "
@@ -115,14 +118,28 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _sources(where: _Where, table: Mapping[str, Any]) -> tuple[Source, ...]:
-    raw = table.get("sources")
-    if not isinstance(raw, list):
-        where.fail("sources", "must be a list of {file, section} tables")
+CLINICAL_PAGE = re.compile(r"^https?://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$")
+"""A public clinical page a sign or piece of advice comes from, where no seed has it."""
+
+
+def read_sources(where: Where, raw: object, required: bool = False
+                 ) -> tuple[Source, ...]:
+    """``sources``: each the ``{file, section}`` of a seed article, or the ``{page,
+    title}`` of a public clinical page (kept as a Source whose file is the address)."""
+    if not isinstance(raw, list) or (required and not raw):
+        where.fail("sources", "must list where the facts come from: {file, section} "
+                              "tables, or {page, title} for a clinical web page")
     sources = []
     for item in raw:
-        if not isinstance(item, dict) or set(item) != {"file", "section"}:
-            where.fail("sources", "each entry needs exactly 'file' and 'section'")
+        if not isinstance(item, dict) or set(item) not in ({"file", "section"},
+                                                             {"page", "title"}):
+            where.fail("sources", "each entry needs exactly 'file' and 'section', or "
+                                  "'page' and 'title'")
+        if "page" in item:
+            if not CLINICAL_PAGE.match(str(item["page"])):
+                where.fail("sources", f"'{item['page']}' is not a web page's address")
+            sources.append(Source(str(item["page"]), str(item["title"]).strip()))
+            continue
         if not SEED_FILE.match(str(item["file"])):
             where.fail("sources", f"'{item['file']}' is not a seed article's file name")
         if not str(item["section"]).strip():
@@ -131,7 +148,11 @@ def _sources(where: _Where, table: Mapping[str, Any]) -> tuple[Source, ...]:
     return tuple(sources)
 
 
-def _examples(where: _Where, table: Mapping[str, Any]) -> tuple[str, ...]:
+def _sources(where: Where, table: Mapping[str, Any]) -> tuple[Source, ...]:
+    return read_sources(where, table.get("sources"))
+
+
+def _examples(where: Where, table: Mapping[str, Any]) -> tuple[str, ...]:
     raw = table.get("examples")
     if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
         where.fail("examples", "must be a list of sentences")
@@ -147,7 +168,7 @@ def _examples(where: _Where, table: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(expanded)
 
 
-def _intent(where: _Where, table: Mapping[str, Any]) -> Intent:
+def _intent(where: Where, table: Mapping[str, Any]) -> Intent:
     where.unknown_keys(table, INTENT_KEYS)
     # Controls and the out-of-scope examples are answered from dialogue.toml, and
     # need neither a response nor sources of their own.
@@ -183,7 +204,7 @@ def load_intents(directory: Path) -> tuple[dict[str, Intent], dict[str, Path]]:
         raise KnowledgeBaseError(f"no intent files in {directory} (reinstall voiceguide)")
     for path in files:
         data = read_toml(path)
-        where = _Where(path)
+        where = Where(path)
         where.unknown_keys(data, {"intent"})
         for number, table in enumerate(data.get("intent", []), start=1):
             name = table.get("id")
@@ -197,7 +218,7 @@ def load_intents(directory: Path) -> tuple[dict[str, Intent], dict[str, Path]]:
     return intents, files_of
 
 
-def _branch(where: _Where, step: Mapping[str, Any], key: str) -> Branch | None:
+def _branch(where: Where, step: Mapping[str, Any], key: str) -> Branch | None:
     raw = step.get(key)
     if raw is None:
         return None
@@ -207,7 +228,7 @@ def _branch(where: _Where, step: Mapping[str, Any], key: str) -> Branch | None:
                                                     spoken=True))
 
 
-def _step(where: _Where, raw: Mapping[str, Any]) -> Step:
+def _step(where: Where, raw: Mapping[str, Any]) -> Step:
     where.unknown_keys(raw, STEP_KEYS)
     kinds = [k for k in ("hold", "wait", "ask") if k in raw] or (
         ["say"] if "say" in raw else [])
@@ -249,17 +270,17 @@ def load_routines(directory: Path) -> tuple[dict[str, Routine], dict[str, Path]]
     files_of: dict[str, Path] = {}
     for path in sorted(directory.glob("*.toml")):
         data = read_toml(path)
-        _Where(path).unknown_keys(data, {"routine"})
+        Where(path).unknown_keys(data, {"routine"})
         for name, table in data.get("routine", {}).items():
-            where = _Where(path, f"routine '{name}'")
+            where = Where(path, f"routine '{name}'")
             if name in routines:
                 where.fail("name", "is defined twice")
-            where.unknown_keys(table, {"title", "sources", "steps"})
+            where.unknown_keys(table, {"title", "sources", "steps", "silent"})
             raw_steps = table.get("steps")
             if not isinstance(raw_steps, list) or not raw_steps:
                 where.fail("steps", "needs at least one step")
             steps = tuple(
-                _step(_Where(path, f"routine '{name}' step {n}"), raw)
+                _step(Where(path, f"routine '{name}' step {n}"), raw)
                 for n, raw in enumerate(raw_steps, start=1)
             )
             routines[name] = Routine(
@@ -267,6 +288,7 @@ def load_routines(directory: Path) -> tuple[dict[str, Routine], dict[str, Path]]
                 title=where.text(table, "title") or name,
                 steps=steps,
                 sources=_sources(where, table),
+                silent=where.text(table, "silent", required=False, spoken=True),
             )
             files_of[name] = path
     return routines, files_of
@@ -276,7 +298,7 @@ def _check_links(intents: Mapping[str, Intent], intent_files: Mapping[str, Path]
                  routines: Mapping[str, Routine], routine_files: Mapping[str, Path]
                  ) -> None:
     for intent in intents.values():
-        where = _Where(intent_files[intent.id], f"intent '{intent.id}'")
+        where = Where(intent_files[intent.id], f"intent '{intent.id}'")
         for name in (intent.routine, *intent.muscle_routines.values()):
             if name is not None and name not in routines:
                 where.fail("routine", f"names '{name}', which no routine file defines")
@@ -287,7 +309,7 @@ def _check_links(intents: Mapping[str, Intent], intent_files: Mapping[str, Path]
     for routine in routines.values():
         labels = {s.label for s in routine.steps if s.label}
         for number, step in enumerate(routine.steps, start=1):
-            where = _Where(routine_files[routine.name],
+            where = Where(routine_files[routine.name],
                            f"routine '{routine.name}' step {number}")
             for key in ("yes", "no", "no_again"):
                 branch = getattr(step, key)
@@ -302,7 +324,7 @@ def _check_links(intents: Mapping[str, Intent], intent_files: Mapping[str, Path]
 
 def _prompts(path: Path) -> dict[str, str]:
     data = read_toml(path)
-    where = _Where(path, "prompts")
+    where = Where(path, "prompts")
     for key in REQUIRED_PROMPTS:
         where.text(data, key)
     for key, value in data.items():
@@ -312,32 +334,9 @@ def _prompts(path: Path) -> dict[str, str]:
     return {key: " ".join(value.split()) for key, value in data.items()}
 
 
-def _safety(path: Path) -> tuple[SafetyRule, ...]:
-    data = read_toml(path)
-    rules = []
-    for number, raw in enumerate(data.get("rule", []), start=1):
-        where = _Where(path, f"rule {raw.get('id', number)}")
-        where.unknown_keys(raw, {"id", "all", "unless"})
-        name = where.text(raw, "id") or ""
-        if not name.startswith("emergency."):
-            where.fail("id", "must start with 'emergency.'")
-        groups = raw.get("all")
-        if (not isinstance(groups, list) or not groups or not all(
-                isinstance(g, list) and g and all(isinstance(t, str) for t in g)
-                for g in groups)):
-            where.fail("all", "must be a list of lists of words")
-        unless = raw.get("unless", [])
-        if not isinstance(unless, list) or not all(isinstance(u, str) for u in unless):
-            where.fail("unless", "must be a list of phrases")
-        rules.append(SafetyRule(name, tuple(tuple(g) for g in groups), tuple(unless)))
-    if not rules:
-        _Where(path).fail("rule", "there must be at least one red-flag rule")
-    return tuple(rules)
-
-
 def _lexicon(path: Path) -> Lexicon:
     data = read_toml(path)
-    where = _Where(path, "lexicon")
+    where = Where(path, "lexicon")
     where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides",
                               "elsewhere", "legs"})
 
@@ -364,6 +363,8 @@ def _lexicon(path: Path) -> Lexicon:
 
 def load(directory: Path) -> KnowledgeBase:
     """Read and check every content file under ``directory``."""
+    from voiceguide.safety.content import load_dangers
+
     if not directory.is_dir():
         raise KnowledgeBaseError(f"content folder {directory} does not exist "
                                  "(pass --content with a folder that does)")
@@ -374,6 +375,6 @@ def load(directory: Path) -> KnowledgeBase:
         intents=MappingProxyType(intents),
         routines=MappingProxyType(routines),
         prompts=MappingProxyType(_prompts(directory / "dialogue.toml")),
-        safety=_safety(directory / "safety.toml"),
+        dangers=load_dangers(directory / "danger.toml"),
         lexicon=_lexicon(directory / "lexicon.toml"),
     )

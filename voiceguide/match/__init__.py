@@ -44,7 +44,8 @@ class Match:
     """Estimated probability, 0..1, that ``intent`` is right."""
     slots: Mapping[str, str]
     outcome: str
-    """``accept``, ``clarify`` (ask between the two best) or ``out_of_scope``."""
+    """``accept``, ``clarify`` (ask between the two best), ``out_of_scope``, or
+    ``confirm`` (an emergency heard only in a doubtful hearing: ask before acting)."""
     alternatives: tuple[Alternative, ...] = ()
     """The next best intents, best first."""
     response: str = ""
@@ -53,6 +54,12 @@ class Match:
     """The utterance as the matcher saw it, after normalisation."""
     passage: Passage | None = None
     """Set when the answer comes from a document section rather than an intent."""
+    confirm: str = ""
+    """With ``outcome`` ``confirm``: the danger heard only in a doubtful hearing, to
+    ask about ("your leg is swollen and hot")."""
+    urgent: tuple[str, ...] = ()
+    """Urgent-sounding signs the triage heard (a fall, a fever) that make no danger
+    on their own: a refusal then still says how to get help."""
 
     def to_json(self) -> dict[str, Any]:
         found = {
@@ -69,6 +76,8 @@ class Match:
         }
         if self.passage is not None:
             found["source"] = {"file": self.passage.file, "section": self.passage.section}
+        if self.urgent:
+            found["urgent"] = list(self.urgent)
         return found
 
 

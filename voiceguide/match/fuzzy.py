@@ -31,7 +31,7 @@ from voiceguide.match import (
     MatchContext,
 )
 from voiceguide.match.normalize import Normalizer, phrase_pattern, plain
-from voiceguide.match.safety import SafetyCheck
+from voiceguide.safety import Finding, Triage
 from voiceguide.settings import MatchSettings
 
 ALTERNATIVES = 3
@@ -122,8 +122,8 @@ def _similarity(queries: Sequence[str], examples: Sequence[str]) -> np.ndarray:
 class Assessment:
     """An utterance's ranking before thresholds: what tuning and deciding share."""
 
-    flag: str | None
-    """The red-flag rule met, if any."""
+    finding: Finding
+    """What the triage read in it: a danger, or signs that sound urgent."""
     elsewhere: bool
     """It names a body part the guide does not cover, and no part of the leg."""
     ranked: tuple[int, ...]
@@ -140,11 +140,12 @@ class Assessment:
 class RapidfuzzMatcher:
     """Maps an utterance to a catalogue intent, with slots and a calibrated confidence."""
 
-    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None,
+                 triage: Triage | None = None) -> None:
         self.settings = settings or MatchSettings()
         self._kb = kb
         self._normalizer = Normalizer(kb.lexicon)
-        self._safety = SafetyCheck(kb.safety, kb.lexicon.negations)
+        self.triage = triage or Triage(kb.dangers)
         self._intents: list[Intent] = list(kb.intents.values())
         examples: list[str] = []
         starts: list[int] = []
@@ -229,35 +230,38 @@ class RapidfuzzMatcher:
         plains, folded, coverage = self.prepare(texts)
         per_intent = self.scores(folded)
         return [
-            self._decide(p, f, c, row, context or MatchContext())
-            for p, f, c, row in zip(plains, folded, coverage, per_intent, strict=True)
+            self._decide(self.triage.assess(t), p, f, c, row, context or MatchContext())
+            for t, p, f, c, row in zip(texts, plains, folded, coverage, per_intent,
+                                       strict=True)
         ]
 
-    def assess(self, plain_text: str, coverage: float, scores: np.ndarray,
-               context: MatchContext) -> Assessment:
+    def assess(self, finding: Finding, plain_text: str, coverage: float,
+               scores: np.ndarray, context: MatchContext) -> Assessment:
         """Rank the intents for one utterance, before any threshold is applied."""
-        flag = self._safety.red_flag(plain_text)
         elsewhere = bool(self._elsewhere.search(plain_text)) and not self._legs.search(
             plain_text)
         ranked, best, margin = self.rank(scores, context)
-        if flag is None and self._intents[ranked[0]].public_id == EMERGENCY and (
+        if not finding.emergency and self._intents[ranked[0]].public_id == EMERGENCY and (
                 self.confidence(best, margin, coverage) < self.settings.emergency_accept
-                or self._safety.denied(plain_text)):
+                or finding.quiet):
             # Without a red-flag rule, "emergency" must be clearly meant: sending a
             # person to call for help over "hot or cold?" teaches them to ignore it.
             scores = np.where(self._public_names == EMERGENCY, -np.inf, scores)
             ranked, best, margin = self.rank(scores, context)
-        return Assessment(flag, elsewhere, tuple(ranked), best, margin, coverage,
+        return Assessment(finding, elsewhere, tuple(ranked), best, margin, coverage,
                           tuple(max(float(scores[n]), 0.0) / 100 for n in ranked))
 
-    def _decide(self, plain_text: str, folded: str, coverage: float, scores: np.ndarray,
-                context: MatchContext) -> Match:
+    def _decide(self, finding: Finding, plain_text: str, folded: str, coverage: float,
+                scores: np.ndarray, context: MatchContext) -> Match:
         slots = self._slots(plain_text)
-        found = self.assess(plain_text, coverage, scores, context)
-        if found.flag is not None:
-            return Match(EMERGENCY, found.flag, 1.0, slots, "accept", text=folded)
+        found = self.assess(finding, plain_text, coverage, scores, context)
+        urgent = finding.urgent
+        if finding.emergency:
+            return Match(EMERGENCY, f"{EMERGENCY}.{finding.danger}", 1.0, slots, "accept",
+                         text=folded, urgent=urgent)
         if not folded or found.elsewhere:
-            return Match(OUT_OF_SCOPE, None, 1.0, NO_SLOTS, "out_of_scope", text=folded)
+            return Match(OUT_OF_SCOPE, None, 1.0, NO_SLOTS, "out_of_scope", text=folded,
+                         urgent=urgent)
         confidence = self.confidence(found.best, found.margin, found.coverage)
         top, runner = found.ranked[0], found.ranked[1]
         alternatives = tuple(
@@ -271,9 +275,9 @@ class RapidfuzzMatcher:
                        and confidence >= self.settings.clarify_floor else "out_of_scope")
         if outcome == "out_of_scope":
             return Match(OUT_OF_SCOPE, None, 1.0 - confidence, NO_SLOTS, outcome,
-                         alternatives, text=folded)
+                         alternatives, text=folded, urgent=urgent)
         return Match(intent.public_id, intent.detail, confidence, slots, outcome,
-                     alternatives[1:], text=folded)
+                     alternatives[1:], text=folded, urgent=urgent)
 
     def rank(self, scores: np.ndarray, context: MatchContext
              ) -> tuple[list[int], float, float]:

@@ -38,14 +38,19 @@ _NUMBER_WORD = re.compile(
 )
 
 
-def plain(text: str) -> str:
-    """Lower case, ASCII, contractions spelled out, punctuation gone, spaces single."""
+def spelled_out(text: str) -> str:
+    """Lower case, ASCII, contractions spelled out; punctuation still there."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
     text = _UNPRINTABLE.sub("", text.encode("ascii", "ignore").decode("ascii"))
     text = text.lower()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
-    return " ".join(_NOT_WORD.sub(" ", text).split())
+    return text
+
+
+def plain(text: str) -> str:
+    """Lower case, ASCII, contractions spelled out, punctuation gone, spaces single."""
+    return " ".join(_NOT_WORD.sub(" ", spelled_out(text)).split())
 
 
 def _number(match: re.Match[str]) -> str:

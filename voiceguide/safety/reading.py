@@ -1,0 +1,370 @@
+"""Reading an utterance the way a nurse listens: what is wrong, where, and whether it
+is said as happening now.
+
+The reader finds the concepts of ``danger.toml`` in what was said (a sign such as
+"swollen", a part such as "calf", a context such as "after my op") and then works out
+for each sign:
+
+- whether it is denied ("no swelling", "it's not red or hot") and how far the denial
+  reaches: to the end of its clause, not past "but" or a new subject ("no, my chest
+  hurts" denies nothing);
+- what it is said of: the part it describes ("my foot is blue", "a swollen calf") or
+  something else ("a blue gel pack", "the cat is grey", "I'm feeling blue");
+- whether it is asked about rather than told ("what are the signs of a clot"), in the
+  past ("a clot years ago"), imagined ("if my leg swells, what do I do"), undone
+  ("I nearly fell") or explained by something harmless ("red under the heat pack").
+
+The rules then only have to say which live signs, on which parts, make a danger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from voiceguide.safety.model import Concept, DangerBook
+from voiceguide.safety.words import MARK, Repairer, tokens
+
+QUESTION_STARTS = frozenset(
+    "what whats how why when which who where is are does do can could should would "
+    "will was were am has have did shall may might".split())
+"""First words that make an utterance a question, whatever its punctuation."""
+ATTACH_SKIP = frozenset(
+    "a an the my his her their your our its in on of at around behind under over above "
+    "below near by both either one left right lower upper whole back front side inside "
+    "and or very really bit little all so too quite pretty kind sort down up along "
+    "across round whole entire bottom top patch goes going gone went runs running is are "
+    "feels feel looks look".split())
+"""Words passed over between a sign and the part it comes before ("swelling in my
+left calf")."""
+COPULAS = frozenset(
+    "is are was were feels feel felt looks look looked gone went turned turning going "
+    "getting got become becomes seems seem been be has have".split())
+"""Before a sign, these make it said of what came before ("my foot has gone blue"), so
+the part before it is looked for first."""
+ADVERBS = frozenset("very really all so a bit little quite pretty too still now just "
+                    "kind of sort like rather slightly totally completely".split())
+JOINS = frozenset("and or plus also".split())
+"""After these, "my", "it" or "the" start a new clause ("swollen and my chest hurts");
+after a verb they carry it on ("I can't lift my arm")."""
+SPECIFIC = frozenset("my me his her their our the".split())
+"""Before a part: it is someone's own leg."""
+PEOPLE = frozenset(
+    "mum mom mam mummy dad daddy nan nana gran granny grandma grandad grandpa husband "
+    "wife partner son daughter boy girl baby child kid friend sister brother father "
+    "mother auntie aunt uncle neighbour neighbor patient resident".split())
+"""Whose leg it may be besides the speaker's: "my mum's leg" reads "my mum is leg"."""
+CHANGE = frozenset(
+    "get gets go goes turn turns become becomes start starts ever happen happens will "
+    "would swell swells".split())
+"""In an "if" clause, words of a change still to come: the sign is imagined."""
+PERSONAL = frozenset(
+    "i me my mine we us our this it her his she he him they them their".split()) | PEOPLE
+"""In a question, words that make a sign someone's now rather than anyone's."""
+NAMED_LOOKBACK = 4
+"""How many words before a named condition ("a clot") its claim may stand."""
+
+
+@dataclass(slots=True)
+class Mention:
+    """One concept found in the utterance, and how it was said."""
+
+    concept: Concept
+    start: int
+    end: int
+    """Token span, end exclusive."""
+    words: str
+    clause: int = 0
+    negated: bool = False
+    hypothetical: bool = False
+    past: bool = False
+    explained: bool = False
+    generic: bool = False
+    bearer: Mention | None = None
+    """The part (or thing, or person) this sign is said of."""
+    owned: bool = False
+    """For a part: someone's own ("my calf", "her leg"), not anyone's."""
+
+    @property
+    def live(self) -> bool:
+        """Said as true of someone now."""
+        return not (self.negated or self.hypothetical or self.past or self.explained
+                    or self.generic)
+
+    @property
+    def name(self) -> str:
+        return self.concept.name
+
+
+@dataclass(slots=True)
+class Reading:
+    words: list[str]
+    mentions: list[Mention]
+    question: bool
+    pauses: frozenset[int] = frozenset()
+    """Positions of words said after a trailing-off pause."""
+    clauses: list[int] = field(default_factory=list)
+    """Clause number of each word."""
+
+    def live(self, concept: str) -> list[Mention]:
+        return [m for m in self.mentions if m.name == concept and m.live]
+
+    def signs(self) -> list[Mention]:
+        return [m for m in self.mentions if m.concept.kind == "sign"]
+
+
+class _Trie:
+    """Every concept phrase, word by word, so that all phrases found at a place are
+    found (not only the longest of one concept): "bigger then the left" holds both
+    "bigger" (swollen) and "then the left" (one side)."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, _Trie] = {}
+        self.stems: list[tuple[re.Pattern[str], _Trie]] = []
+        self.ends: list[Concept] = []
+
+    def add(self, phrase: str, concept: Concept) -> None:
+        node = self
+        for word in phrase.split():
+            if "*" in word or "#" in word:
+                pattern = re.compile(re.escape(word).replace(r"\*", r"\w*").replace(
+                    r"\#", r"\d") + r"\Z")
+                found = next((n for p, n in node.stems if p.pattern == pattern.pattern),
+                             None)
+                if found is None:
+                    found = _Trie()
+                    node.stems.append((pattern, found))
+                node = found
+            else:
+                node = node.words.setdefault(word, _Trie())
+        if concept not in node.ends:
+            node.ends.append(concept)
+
+    def walk(self, words: list[str], start: int) -> list[tuple[int, Concept]]:
+        """(end, concept) of every phrase that starts at ``start``."""
+        found: list[tuple[int, Concept]] = []
+        frontier = [self]
+        for i in range(start, len(words)):
+            word = words[i]
+            frontier = [n for node in frontier for n in (
+                [node.words[word]] if word in node.words else []) + [
+                s for p, s in node.stems if p.match(word)]]
+            if not frontier:
+                break
+            found += [(i + 1, c) for node in frontier for c in node.ends]
+        return found
+
+
+class Reader:
+    """Turns text into a ``Reading``; built once from the danger book."""
+
+    def __init__(self, book: DangerBook) -> None:
+        self._book = book
+        self._trie = _Trie()
+        for concept in book.concepts.values():
+            for phrase in concept.phrases:
+                self._trie.add(phrase, concept)
+        vocabulary = {w.rstrip("*") for c in book.concepts.values() for p in c.phrases
+                      for w in p.split() if len(w.rstrip("*")) >= 3}
+        self._repairer = Repairer(vocabulary)
+
+    def read(self, text: str) -> Reading:
+        said, asked, paused = tokens(text)
+        words: list[str] = []
+        pauses: set[int] = set()
+        for n, word in enumerate(said):
+            if n in paused:
+                pauses.add(len(words))
+            words.extend(self._repairer.mend(word))
+        mentions = self._tag(words)
+        clauses = self._clauses(words, mentions)
+        for mention in mentions:
+            mention.clause = clauses[mention.start]
+        first = next((w for w in words if w != MARK), "")
+        reading = Reading(words, mentions, asked or first in QUESTION_STARTS,
+                          frozenset(pauses), clauses)
+        self._attach(reading)
+        self._deny(reading)
+        self._frame(reading)
+        return reading
+
+    # ------------------------------------------------------------------ tagging
+
+    def _tag(self, words: list[str]) -> list[Mention]:
+        """Every concept phrase found, longest first; a shorter phrase inside a longer
+        one is not counted ("can not breathe" is not a denial of breathing)."""
+        found = [(start, end, concept) for start in range(len(words))
+                 for end, concept in self._trie.walk(words, start)]
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))
+        taken: list[tuple[int, int]] = []
+        mentions = []
+        for start, end, concept in found:
+            if any(start < b and a < end and (a, b) != (start, end) for a, b in taken):
+                continue
+            taken.append((start, end))
+            mentions.append(Mention(concept, start, end, " ".join(words[start:end])))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def _clauses(self, words: list[str], mentions: list[Mention]) -> list[int]:
+        covered = {i for m in mentions for i in range(m.start + 1, m.end)}
+        holder_ends = {m.end for m in mentions if m.concept.kind in ("part", "object")}
+        clause, numbers = 0, []
+        for i, word in enumerate(words):
+            if i in covered:
+                numbers.append(clause)
+                continue
+            new_subject = word in self._book.subjects and i > 0 and (
+                words[i - 1] in JOINS or i in holder_ends)
+            if word == MARK or word in self._book.breaks or new_subject:
+                clause += 1
+            numbers.append(clause)
+        return numbers
+
+    # --------------------------------------------------------------- attaching
+
+    def _attach(self, reading: Reading) -> None:
+        """Find what each sign is said of: the part it comes before, or else the
+        nearest part, thing or person before it in its clause."""
+        holders = [m for m in reading.mentions if m.concept.kind in ("part", "object")]
+        words = reading.words
+        for holder in holders:
+            before = words[max(holder.start - 2, 0):holder.start]
+            holder.owned = (any(w in SPECIFIC for w in before)
+                            or (before[-1:] == ["is"] and before[0] in PEOPLE)
+                            or holder.words in ("it", "this", "i", "me", "myself"))
+        for sign in reading.signs():
+            before = [w for w in words[max(sign.start - 4, 0):sign.start]
+                      if w not in ADVERBS]
+            if before and before[-1] in COPULAS:
+                sign.bearer = self._before(reading, sign, holders) or self._after(
+                    reading, sign, holders)
+            else:
+                sign.bearer = self._after(reading, sign, holders) or self._before(
+                    reading, sign, holders)
+
+    @staticmethod
+    def _after(reading: Reading, sign: Mention, holders: list[Mention]) -> Mention | None:
+        by_start = {h.start: h for h in holders}
+        signs = {m.start: m for m in reading.mentions if m.concept.kind == "sign"}
+        i, passed = sign.end, 0
+        while i < len(reading.words) and passed <= 4:
+            if reading.clauses[i] != sign.clause:
+                return None
+            if i in by_start:
+                return by_start[i]
+            if i in signs:
+                i = signs[i].end
+                continue
+            if reading.words[i] not in ATTACH_SKIP:
+                return None
+            i += 1
+            passed += 1
+        return None
+
+    @staticmethod
+    def _before(reading: Reading, sign: Mention, holders: list[Mention]
+                ) -> Mention | None:
+        earlier = [h for h in holders if h.end <= sign.start and h.clause == sign.clause]
+        return earlier[-1] if earlier else None
+
+    # ----------------------------------------------------------------- denying
+
+    def _deny(self, reading: Reading) -> None:
+        """A denial reaches to the end of its clause, a pause, a word such as "just",
+        or a new subject straight after a sign ("no swelling my chest hurts")."""
+        words, book = reading.words, self._book
+        inside = {i for m in reading.mentions for i in range(m.start, m.end)}
+        sign_ends = {m.end for m in reading.mentions if m.concept.kind == "sign"}
+        for i, word in enumerate(words):
+            if i in inside:
+                continue
+            after = words[i + 1] if i + 1 < len(words) else MARK
+            if word in book.hedges:
+                # "I nearly fell": the very next event did not happen.
+                nxt = next((m for m in reading.mentions if m.start > i), None)
+                if nxt is not None and nxt.start - i <= 3:
+                    nxt.negated = True
+                continue
+            if word not in book.negations:
+                continue
+            if word == "no" and (after in book.subjects or after in ("no", "yes", MARK)
+                                 or i + 1 in reading.pauses):
+                continue  # "no, my chest hurts": an answer, not a denial
+            if after in ("just", "only", "sure", "know", "certain"):
+                continue  # "not just swollen", "not sure if it's swollen"
+            end = next((j for j in range(i + 1, len(words))
+                        if reading.clauses[j] != reading.clauses[i] or j in reading.pauses
+                        or (words[j] in book.ends and j not in inside)
+                        or (words[j] in book.subjects and j in sign_ends)), len(words))
+            for mention in reading.mentions:
+                if i < mention.start < end:
+                    mention.negated = True
+
+    # ----------------------------------------------------------------- framing
+
+    def _frame(self, reading: Reading) -> None:
+        mentions = reading.mentions
+        frames = [m for m in mentions if m.concept.kind in ("frame", "explain")
+                  and not m.negated]
+        for frame in frames:
+            if frame.name == "unreal":
+                for m in mentions:
+                    if m.clause == frame.clause and m is not frame:
+                        m.hypothetical = True
+            elif frame.name == "past":
+                for m in mentions:
+                    if m.clause == frame.clause and m is not frame:
+                        m.past = True
+            elif frame.name == "info":
+                for m in mentions:
+                    if m.start > frame.start:
+                        m.generic = m.generic or m.concept.kind == "context" or (
+                            not self._owned(m))
+            elif frame.concept.kind == "explain":
+                for m in mentions:
+                    if m.name in frame.concept.explains and (
+                            frame.concept.reach == "utterance" or m.clause == frame.clause):
+                        m.explained = True
+        self._imagined(reading)
+        if reading.question:
+            for m in mentions:
+                if m.concept.kind == "sign" and not self._owned(m) and not any(
+                        w in PERSONAL for w, c in zip(reading.words, reading.clauses,
+                                                      strict=True) if c == m.clause):
+                    m.generic = True
+        for m in mentions:
+            if m.concept.named:
+                self._named(reading, m)
+
+    @staticmethod
+    def _owned(mention: Mention) -> bool:
+        return mention.bearer is not None and mention.bearer.owned
+
+    @staticmethod
+    def _imagined(reading: Reading) -> None:
+        """Signs in an "if" clause about a change to come ("if my leg swells")."""
+        for clause in set(reading.clauses):
+            words = [w for w, c in zip(reading.words, reading.clauses, strict=True)
+                     if c == clause]
+            conditional = words[:1] in (["if"], ["whether"]) or words[:2] == ["what", "if"]
+            if conditional and (CHANGE & set(words)
+                                or not any(w in PERSONAL for w in words)):
+                for m in reading.mentions:
+                    if m.clause == clause:
+                        m.hypothetical = True
+
+    def _named(self, reading: Reading, mention: Mention) -> None:
+        """A named condition ("a clot", "a stroke") counts only when it is claimed
+        ("I think I have a clot", "could this be a DVT"), not when it is asked
+        about in general ("what is a DVT") or past ("I had a clot")."""
+        words = reading.words
+        start = max(mention.start - NAMED_LOOKBACK, 0)
+        before = [w for w, c in zip(words[start:mention.start],
+                                    reading.clauses[start:mention.start], strict=True)
+                  if c == mention.clause]
+        if any(w in self._book.past_claims for w in before):
+            mention.past = True
+        elif not any(w in self._book.claims for w in before):
+            mention.generic = True
+
