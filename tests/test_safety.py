@@ -1,10 +1,22 @@
-"""Red flags: found anywhere in what is said, never mistaken for a negation."""
+"""Danger signs: found anywhere in what is said, however it is worded, and never rung
+for a look-alike, a denial, a question or a past event."""
 
 from __future__ import annotations
+
+import csv
+from pathlib import Path
 
 import pytest
 
 import voiceguide
+from voiceguide.asr import Transcript
+from voiceguide.guide import Guide
+from voiceguide.match import EMERGENCY
+from voiceguide.match.heard import heard_as
+from voiceguide.testing import Night
+
+SETS = Path(__file__).resolve().parent / "data" / "safety"
+FALSE_ALARMS_AT_MOST = 0.03
 
 
 @pytest.mark.parametrize(("text", "rule"), [
@@ -46,3 +58,106 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
     for state in ("idle", "routine", "checkin", "offer", "clarify", "paused"):
         context = MatchContext(state, ("control.yes", "control.no"))
         assert guide.match("yes and now my leg is blue", context).intent == "emergency"
+
+
+@pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv"])
+def test_the_red_team_sets(guide: Guide, name: str) -> None:
+    """Every emergency of the red-team sets is sent to help, and at most 3% of the
+    look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
+    with (SETS / name).open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    found = guide.matcher.match_many([r["utterance"] for r in rows])
+    missed = [r["utterance"] for r, m in zip(rows, found, strict=True)
+              if r["expected"] == "emergency" and m.intent != EMERGENCY]
+    alarms = [r["utterance"] for r, m in zip(rows, found, strict=True)
+              if r["expected"] == "safe" and m.intent == EMERGENCY]
+    assert not missed
+    assert len(alarms) <= FALSE_ALARMS_AT_MOST * sum(r["expected"] == "safe" for r in rows), (
+        alarms)
+
+
+@pytest.mark.parametrize(("text", "danger"), [
+    # a denial reaches to the end of its clause, not past "but" or a new subject
+    ("no, my chest hurts", "breathing"),
+    ("no my chest hurts", "breathing"),
+    ("no swelling my chest hurts", "breathing"),
+    ("no chest pain but i can hardly breathe", "breathing"),
+    ("it's not swollen or red, just tight", None),
+    ("no swelling, no redness, no heat, just a cramp", None),
+    ("i don't think it's swollen", None),
+    ("no... not better... calf's... swelling up", "clot"),
+    # "can't breathe" and "no pulse" state a sign; they deny nothing
+    ("i can't breathe", "breathing"),
+    ("there's no pulse in my foot", "ischaemia"),
+    # what a colour or warmth is said of
+    ("my foot has gone blue", "ischaemia"),
+    ("a blue gel pack is on my leg", None),
+    ("the cat is grey and lying on my feet", None),
+    ("i'm feeling blue and my legs ache", None),
+    ("my skin is red and warm under the heat pack", None),
+    # asked about, in the past, imagined, undone
+    ("what are the signs of a clot", None),
+    ("i think i might have a dvt", "clot"),
+    ("could this be a clot", "clot"),
+    ("i had a clot years ago", None),
+    ("what should i do if my leg swells up", None),
+    ("i nearly fell out of bed", None),
+    ("i fell asleep on my leg", None),
+    # recogniser slips: misspelt, run together, heard as another word
+    ("my calf is swolen and warm", "clot"),
+    ("my calf is swollenand hot", "clot"),
+    ("my calf is read and hot", "clot"),
+    ("i cant feel my legs and i cant pea", "cauda_equina"),
+    # a sign inside an ordinary complaint, or an answer
+    ("yes it's easing but my leg is hot and swollen", "clot"),
+    ("my calf is cramping and it's swollen", "clot"),
+])
+def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
+    assert guide.triage.assess(text).danger == danger, guide.triage.read(text)
+
+
+def _doubted(guide: Guide, night: Night, best: str, other: str) -> None:
+    transcript = Transcript(best, 0.2, alternatives=("uh the", other))
+    match = heard_as(night.session.understand(best), transcript, guide.settings.listen,
+                     guide.triage)
+    assert (match.intent, match.outcome) == (EMERGENCY, "confirm")
+    night.session.respond(best, match)
+
+
+def test_a_danger_only_in_the_next_best_hearing_is_asked_about(guide: Guide) -> None:
+    night = Night(guide)
+    _doubted(guide, night, "i can't the and my back hurts", "i can't pee and my back hurts")
+    assert night.new_keys() == ["stop", "prompt:confirm_danger"]
+    assert "Did you say you can't pass water?" in night.speaker.said()
+    night.say("yes")
+    assert night.new_keys()[:3] == ["stop", "chime:alert", "intent:emergency.cauda_equina"]
+
+
+def test_no_answer_to_the_direct_question_is_taken_as_yes(guide: Guide) -> None:
+    night = Night(guide)
+    _doubted(guide, night, "my leg is so lenient hot", "my leg is swollen and hot")
+    night.new_keys()
+    night.wait(guide.settings.dialogue.confirm_timeout + 1)
+    assert night.new_keys()[:3] == ["stop", "chime:alert", "intent:emergency.clot"]
+    assert night.session.mode == "emergency"
+
+
+def test_no_to_the_direct_question_carries_on_with_the_stretch(guide: Guide) -> None:
+    night = Night(guide)
+    night.say("my calf is cramping")
+    night.wait(12)
+    _doubted(guide, night, "my leg is so lenient hot", "my leg is swollen and hot")
+    assert not night.session.timers or night.session.mode == "confirm"
+    night.new_keys()
+    night.say("no")
+    assert night.new_keys()[:2] == ["prompt:confirm_misheard", "prompt:resumed"]
+    night.wait(40)
+    assert "step:calf_stretch:2:done" in night.new_keys()
+
+
+def test_a_sure_hearing_is_not_second_guessed(guide: Guide) -> None:
+    transcript = Transcript("my calf is cramping", 0.95,
+                            alternatives=("my calf is swollen and hot",))
+    match = heard_as(guide.matcher.match(transcript.text), transcript,
+                     guide.settings.listen, guide.triage)
+    assert match.intent == "cramp.relief"

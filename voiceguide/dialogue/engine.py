@@ -372,11 +372,14 @@ class Dialogue:
     def _on_help(self, match: Match, now: float) -> list[Action]:
         if match.detail == "control.help.time_left":
             return [self._time_left(now)]
+        # "I'm bleeding and don't know what to do" is a cry for help, not a question
+        # about what the guide can do: say how to get help first.
+        net = [self._prompt("safety_net")] if match.urgent else []
         if self.mode is Mode.ROUTINE and self._running is not None:
-            return [self._prompt("help_routine", routine=self._running.routine.title)]
+            return net + [self._prompt("help_routine", routine=self._running.routine.title)]
         key = {Mode.CHECKIN: "help_checkin", Mode.OFFER: "help_offer",
                Mode.CLARIFY: "help_offer", Mode.PAUSED: "help_paused"}
-        return [self._prompt(key.get(self.mode, "help_idle"))]
+        return net + [self._prompt(key.get(self.mode, "help_idle"))]
 
     def _time_left(self, now: float) -> Say:
         progress = self.progress(now)

@@ -39,7 +39,7 @@ ATTACH_SKIP = frozenset(
 left calf")."""
 COPULAS = frozenset(
     "is are was were feels feel felt looks look looked gone went turned turning going "
-    "getting got become becomes seems seem been be has have".split())
+    "getting got become becomes seems seem been be".split())
 """Before a sign, these make it said of what came before ("my foot has gone blue"), so
 the part before it is looked for first."""
 ADVERBS = frozenset("very really all so a bit little quite pretty too still now just "
