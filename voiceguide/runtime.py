@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from voiceguide.clock import Clock, ManualClock
-from voiceguide.dialogue.engine import Progress
 from voiceguide.dialogue.events import (
     Action,
     CancelTimer,
@@ -23,6 +22,7 @@ from voiceguide.dialogue.events import (
     StartTimer,
     TimerFired,
 )
+from voiceguide.dialogue.player import Progress
 from voiceguide.guide import Guide
 from voiceguide.match import Match
 from voiceguide.safety import Triage

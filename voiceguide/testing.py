@@ -3,10 +3,12 @@ on a manual clock whose speech is recorded instead of played."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import Say
 from voiceguide.guide import Guide
-from voiceguide.match import Match
+from voiceguide.match import EMERGENCY, NO_SLOTS, Alternative, Match
 from voiceguide.runtime import Session, advance
 from voiceguide.speaker import RecordingSpeaker
 
@@ -36,6 +38,40 @@ class Night:
         start, self._seen = self._seen, len(self.speaker.events)
         return " ".join(s.event.text for s in self.speaker.events[start:]
                         if isinstance(s.event, Say))
+
+
+def _clarifying(night: Night) -> None:
+    night.session.respond("my leg", Match("cramp.relief", None, 0.5, NO_SLOTS, "clarify",
+                                          (Alternative("numbness.relief", None, 0.5),)))
+
+
+def _confirming(night: Night) -> None:
+    night.session.respond("my leg is so lenient hot", Match(
+        EMERGENCY, "emergency.clot", 0.2, NO_SLOTS, "confirm",
+        confirm="your leg is swollen and hot"))
+
+
+STATES: dict[str, Callable[[Night], object]] = {
+    "idle": lambda night: night.session.start(),
+    "routine": lambda night: (night.say("my calf is cramping"), night.wait(12)),
+    "checkin": lambda night: (night.say("my calf is cramping"), night.wait(36)),
+    "offer": lambda night: night.say("why do i get cramps at night"),
+    "clarify": _clarifying,
+    "paused": lambda night: (night.say("my calf is cramping"), night.wait(12),
+                             night.say("pause")),
+    "confirm": _confirming,
+    "emergency": lambda night: night.say("my left calf is swollen and hot"),
+}
+"""How to bring a night to each state of the dialogue, for tests that sweep states."""
+
+
+def into(guide: Guide, state: str) -> Night:
+    """A night in ``state`` (a key of ``STATES``), with what was said so far looked at."""
+    night = Night(guide)
+    STATES[state](night)
+    assert night.session.mode == state, (state, night.session.mode)
+    night.new_keys()
+    return night
 
 
 def repertoire(guide: Guide, minutes: float = 15) -> list[str]:

@@ -41,7 +41,8 @@ REQUIRED_PROMPTS = (
     "emergency_reminder", "emergency_no_routine", "emergency_better", "emergency_insist",
     "emergency_stopped", "emergency_call_yes", "emergency_waiting", "emergency_calling",
     "help_emergency", "safety_net", "safety_net_paused",
-    "confirm_danger", "confirm_misheard", "checkin_silent",
+    "confirm_danger", "confirm_misheard", "checkin_silent", "yes_during_hold",
+    "no_during_hold", "paused_still", "worse_paused", "help_confirm", "elsewhere", "waiting",
 )
 ID_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
