@@ -378,8 +378,8 @@ def _kiosk_sink(args: argparse.Namespace, clock: Clock, log: TurnLog) -> AudioSi
 
 def health(args: argparse.Namespace) -> int:
     """No guide is loaded: a timer runs this every minute."""
-    from voiceguide.health import check, default_health_file
+    from voiceguide.health import check, default_health_file, valid_limit
 
-    fresh, line = check(args.file or default_health_file(), args.limit)
+    fresh, line = check(args.file or default_health_file(), valid_limit(args.limit))
     print(line)
     return 0 if fresh else 1
