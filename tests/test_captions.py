@@ -660,12 +660,13 @@ def test_at_night_the_screen_shows_the_cramp_routine_and_its_buttons_work(
         kiosk.board.said("Now point your toes up.")
         wait.until(lambda d: "Now point your toes up." in d.find_element(By.ID, "captions").text)
 
-        # The keyboard reaches the buttons in reading order, with a visible focus ring.
+        # The keyboard reaches the captions (to scroll them) and the buttons in reading
+        # order, with a visible focus ring.
         focused = []
-        for _ in range(3):
+        for _ in range(4):
             webdriver.ActionChains(driver).send_keys(Keys.TAB).perform()
             focused.append(driver.execute_script("return document.activeElement.id"))
-        assert focused == ["talk", "stop", "repeat"]
+        assert focused == ["captions", "talk", "stop", "repeat"]
         ring = driver.execute_script(
             "const s = getComputedStyle(document.activeElement);"
             "return [s.outlineStyle, parseFloat(s.outlineWidth)]")
