@@ -466,17 +466,18 @@ def threads() -> int:
 def test_slow_clients_hold_no_threads_and_never_shut_a_page_out(kiosk: Kiosk) -> None:
     host, port = kiosk.server.url.removeprefix("http://").rstrip("/").rsplit(":", 1)
     before = threads()
-    idle = [socket.create_connection((host, int(port))) for _ in range(200)]
-    try:
-        time.sleep(0.3)
-        assert threads() <= before + 1, "one thread serves them all"
-        assert kiosk.server.connections() <= kiosk.server.max_connections
-        started = time.monotonic()
-        assert kiosk.request("/state")[0] == 200
-        assert time.monotonic() - started < 2, "the oldest idle client made room"
-    finally:
-        for sock in idle:
-            sock.close()
+    for _ in range(3):  # again and again: a connection dropped before it ran must be let go
+        idle = [socket.create_connection((host, int(port))) for _ in range(200)]
+        try:
+            time.sleep(0.3)
+            assert threads() <= before + 1, "one thread serves them all"
+            assert kiosk.server.connections() <= kiosk.server.max_connections
+            started = time.monotonic()
+            assert kiosk.request("/state")[0] == 200
+            assert time.monotonic() - started < 2, "the oldest idle client made room"
+        finally:
+            for sock in idle:
+                sock.close()
 
 
 def test_a_request_that_drips_in_is_dropped(kiosk: Kiosk) -> None:

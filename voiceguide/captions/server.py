@@ -11,14 +11,16 @@ A kiosk runs all day with nobody watching, so the server must not be held up by 
 clients: it is one asyncio loop on one thread, whatever the number of connections; a
 request must arrive whole within ``HEAD_SECONDS``; connections are capped, and at the cap
 the oldest one still sending its request is dropped to make room; a client that stops
-reading is dropped after ``WRITE_SECONDS``. At the open-file limit asyncio waits a second
-before accepting again rather than spinning.
+reading is dropped after ``WRITE_SECONDS``. At the open-file limit it backs off before
+accepting again rather than spinning.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import functools
 import ipaddress
 import json
 import logging
@@ -62,6 +64,13 @@ HEAD_SECONDS = 10.0
 
 WRITE_SECONDS = 10.0
 """A client that reads nothing of a reply for this long is dropped."""
+
+BACKLOG = 1024
+"""Connections the kernel holds for accepting: a burst larger than this has its
+handshakes dropped and retried after 1, 3, 7... seconds, a page's with them."""
+
+FIRST_BACKOFF, LONGEST_BACKOFF = 0.05, 1.0
+"""Seconds to wait before accepting again when out of open files, doubling."""
 
 MAX_HEAD = 16 * 1024
 """Bytes of request line and headers; a browser sends well under 2 KiB."""
@@ -125,12 +134,18 @@ class CaptionServer:
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(_loop_error)
         self._thread: threading.Thread | None = None
-        self._stopped: asyncio.Event | None = None
-        self._changed: asyncio.Event | None = None
+        # Created here, used only on the server's thread (an Event binds to the loop
+        # that first waits on it).
+        self._stopped = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._freed = asyncio.Event()
         self._unlisten = board.listen(self._board_changed)
-        self._pending: dict[asyncio.StreamWriter, float] = {}
+        self._pending: dict[asyncio.Task[None], float] = {}
         """Connections still sending their request, with when they came."""
         self._active: set[asyncio.StreamWriter] = set()
+        self._open = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._out_of_files = False
         self._streams = 0
         bound = ipaddress.ip_address(self._address[0])
         if allow_remote:
@@ -169,7 +184,7 @@ class CaptionServer:
             return
         self.closing.set()
         self._unlisten()
-        if self._thread is not None and self._stopped is not None:
+        if self._thread is not None:
             self._loop.call_soon_threadsafe(self._stopped.set)
             self._thread.join()
         else:
@@ -178,7 +193,7 @@ class CaptionServer:
 
     def connections(self) -> int:
         """Open client connections now (for the load measurements)."""
-        return len(self._pending) + len(self._active)
+        return self._open
 
     def _run(self, ready: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
@@ -188,33 +203,84 @@ class CaptionServer:
             self._loop.close()
 
     async def _serve(self, ready: threading.Event) -> None:
-        self._stopped = asyncio.Event()
-        self._changed = asyncio.Event()
-        server = await asyncio.start_server(self._client, sock=self._sock, limit=MAX_HEAD)
+        accepting = asyncio.create_task(self._accept())
         ready.set()
         try:
             await self._stopped.wait()
         finally:
-            server.close()
+            accepting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await accepting
+            self._sock.close()
             self._changed.set()  # streams see `closing` and end
-            for writer in list(self._pending):
-                writer.close()
+            for task in list(self._pending):
+                task.cancel()
             waited = time.monotonic()
-            while self._active and time.monotonic() - waited < 1.0:
+            while self._open and time.monotonic() - waited < 1.0:
                 await asyncio.sleep(0.02)
             for writer in list(self._active):
                 writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 1.0)
+
+    async def _accept(self) -> None:
+        """One connection at a time, and none past the cap: at the cap the oldest
+        connection still sending its request is dropped, or, when every one is being
+        served, the next waits in the kernel's queue. Out of files, it backs off instead
+        of spinning on a socket that stays readable."""
+        loop = asyncio.get_running_loop()
+        backoff = FIRST_BACKOFF
+        while True:
+            while self._open >= self.max_connections:
+                if self._pending:
+                    oldest = min(self._pending, key=self._pending.__getitem__)
+                    del self._pending[oldest]
+                    oldest.cancel()
+                self._freed.clear()
+                await self._freed.wait()
+            try:
+                conn, _ = await loop.sock_accept(self._sock)
+            except OSError as error:
+                if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS,
+                                       errno.ENOMEM):
+                    raise
+                if not self._out_of_files:
+                    self._out_of_files = True
+                    _LOGGER.warning("the captions screen is out of open files (%s); new "
+                                    "pages wait", error.strerror)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, LONGEST_BACKOFF)
+                continue
+            backoff = FIRST_BACKOFF
+            self._open += 1
+            task = asyncio.create_task(self._connection(conn))
+            self._pending[task] = time.monotonic()  # until its request has come
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._finished, conn))
+
+    async def _connection(self, conn: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(sock=conn, limit=MAX_HEAD)
+            await self._client(reader, writer)
+        except (OSError, asyncio.CancelledError):
+            # Failed, or dropped to make room, perhaps before a transport owned it.
+            conn.close()
+
+    def _finished(self, conn: socket.socket, task: asyncio.Task[None]) -> None:
+        """The books kept in a done callback, not a ``finally``: a task dropped before
+        it first ran never runs its ``finally``."""
+        self._tasks.discard(task)
+        self._pending.pop(task, None)
+        self._open -= 1
+        self._freed.set()
+        if task.cancelled():  # never started, so nothing else will close its socket
+            conn.close()
 
     def _board_changed(self) -> None:
         # Called on the kiosk's thread: only hand the news to the loop.
-        if self._changed is not None and not self._loop.is_closed():
+        if self._thread is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 self._loop.call_soon_threadsafe(self._wake_streams)
 
     def _wake_streams(self) -> None:
-        assert self._changed is not None
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -222,20 +288,12 @@ class CaptionServer:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                       ) -> None:
-        if self.connections() >= self.max_connections:
-            if not self._pending:
-                writer.close()  # every slot is serving a request: this one waits its turn
-                return
-            oldest = min(self._pending, key=self._pending.__getitem__)
-            del self._pending[oldest]
-            oldest.close()
-        self._pending[writer] = time.monotonic()
         try:
             try:
                 request = await asyncio.wait_for(self._read(reader, writer),
                                                  self.head_seconds)
             finally:
-                self._pending.pop(writer, None)
+                self._pending.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
             if request is None:
                 return
             self._active.add(writer)
@@ -330,7 +388,6 @@ class CaptionServer:
             sent = -1
             shown = None
             while not self.closing.is_set():
-                assert self._changed is not None
                 changed = self._changed
                 state = self.board.snapshot()
                 if state["seq"] != sent or state["brightness"] != shown:
@@ -406,7 +463,7 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(BACKLOG)
     except OSError as error:
         sock.close()
         raise VoiceguideError(
