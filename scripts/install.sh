@@ -11,12 +11,13 @@ python=$(bash scripts/pick_python.sh)
 # audio: all the guide needs. The tests also need flite (a second voice to render
 # speech with), PulseAudio with ALSA's plugin for it (the sound server the live-audio
 # tests run a private copy of), chromium with its driver (the browser the captions
-# screen is tested in), systemd (systemd-analyze checks and rates the units) and npm
-# (which brings axe-core, the accessibility checker the captions screen is tested
-# with). Without them the text guide still works, so a failure here only warns.
+# screen is tested in) and systemd (systemd-analyze checks and rates the units).
+# Without them the text guide still works, so a failure here only warns. (npm, which
+# brings axe-core below, comes with the machine's Node.js; Debian's npm package would
+# conflict with it and fail the whole list.)
 packages="espeak-ng libportaudio2 sox"
 if [[ "$extras" == *test* ]]; then
-  packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver systemd npm"
+  packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver systemd"
 fi
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""

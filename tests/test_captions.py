@@ -112,18 +112,18 @@ def test_the_countdown_is_read_off_the_boards_own_clock() -> None:
     assert board.snapshot()["seconds_left"] is None
 
 
-def test_a_waiting_screen_wakes_as_soon_as_the_guide_speaks() -> None:
+def test_every_change_is_told_to_the_listeners_until_they_stop_listening() -> None:
     board = CaptionBoard()
-    seq = int(board.snapshot()["seq"])  # type: ignore[call-overload]
-    timer = threading.Timer(0.05, board.said, ("Breathe out slowly.",))
-    start = time.monotonic()
-    timer.start()
-    state = board.wait(seq, timeout=5)
-    elapsed = time.monotonic() - start
-    timer.join()
-    assert state is not None and state["lines"][-1]["text"] == "Breathe out slowly."  # type: ignore[index]
-    assert elapsed < 1
-    assert board.wait(int(state["seq"]), timeout=0.05) is None  # type: ignore[call-overload]
+    told: list[int] = []
+    stop = board.listen(lambda: told.append(len(told)))
+    board.said("Breathe out slowly.")
+    board.heard("   ")  # nothing shown, nothing told
+    board.status("routine", "Calf stretch")
+    board.clear()
+    assert told == [0, 1, 2]
+    stop()
+    board.said("Again.")
+    assert told == [0, 1, 2]
 
 
 def test_the_buttons_reach_the_guide_and_unknown_ones_are_refused() -> None:

@@ -36,7 +36,7 @@ class CaptionBoard:
         self._clock = clock
         self._night = night
         self._wall = wall
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self._seq = 0
         self._screen = 0
@@ -63,7 +63,7 @@ class CaptionBoard:
         down locally instead of being sent a change every second. ``listening``: the
         guide is taking in what is said now; ``talk``: because Talk was pressed (or the
         wake phrase heard), which the page shows as a pressed Talk button."""
-        with self._changed:
+        with self._lock:
             self._mode = mode
             self._step = step
             self._ends_at = ends_at
@@ -74,7 +74,7 @@ class CaptionBoard:
     def clear(self) -> None:
         """A new person at the kiosk must not read what the last one said: every open
         page drops its lines too, told by the screen number going up."""
-        with self._changed:
+        with self._lock:
             self._lines.clear()
             self._screen += 1
             self._mode, self._step, self._ends_at = "idle", None, None
@@ -82,25 +82,17 @@ class CaptionBoard:
             self._bump()
 
     def snapshot(self) -> dict[str, object]:
-        with self._changed:
+        with self._lock:
             return self._snapshot()
-
-    def wait(self, after_seq: int, timeout: float) -> dict[str, object] | None:
-        """Blocks until the board has moved past ``after_seq``, for a client on a
-        thread of its own."""
-        with self._changed:
-            if self._changed.wait_for(lambda: self._seq > after_seq, timeout):
-                return self._snapshot()
-            return None
 
     def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Calls ``listener`` (on the poster's thread, under the board's lock, so it must
         only hand the news on) after every change; returns what stops it."""
-        with self._changed:
+        with self._lock:
             self._listeners.append(listener)
 
         def stop() -> None:
-            with self._changed:
+            with self._lock:
                 self._listeners.remove(listener)
         return stop
 
@@ -128,7 +120,7 @@ class CaptionBoard:
         text = " ".join(text.split())
         if not text:
             return  # an empty caption would only make a screen reader say "blank"
-        with self._changed:
+        with self._lock:
             self._seq += 1
             self._lines.append({"seq": self._seq, "who": who, "text": text})
             self._notify()
@@ -138,7 +130,6 @@ class CaptionBoard:
         self._notify()
 
     def _notify(self) -> None:
-        self._changed.notify_all()
         for listener in self._listeners:
             listener()
 
