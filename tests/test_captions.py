@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,12 +23,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, load_script
 from voiceguide.captions import CaptionBoard, CaptionServer, parse_address
+from voiceguide.captions.night import NightDimming
 from voiceguide.captions.server import client_allowed, host_is_local
 from voiceguide.errors import VoiceguideError
 
@@ -108,18 +112,18 @@ def test_the_countdown_is_read_off_the_boards_own_clock() -> None:
     assert board.snapshot()["seconds_left"] is None
 
 
-def test_a_waiting_screen_wakes_as_soon_as_the_guide_speaks() -> None:
+def test_every_change_is_told_to_the_listeners_until_they_stop_listening() -> None:
     board = CaptionBoard()
-    seq = int(board.snapshot()["seq"])  # type: ignore[call-overload]
-    timer = threading.Timer(0.05, board.said, ("Breathe out slowly.",))
-    start = time.monotonic()
-    timer.start()
-    state = board.wait(seq, timeout=5)
-    elapsed = time.monotonic() - start
-    timer.join()
-    assert state is not None and state["lines"][-1]["text"] == "Breathe out slowly."  # type: ignore[index]
-    assert elapsed < 1
-    assert board.wait(int(state["seq"]), timeout=0.05) is None  # type: ignore[call-overload]
+    told: list[int] = []
+    stop = board.listen(lambda: told.append(len(told)))
+    board.said("Breathe out slowly.")
+    board.heard("   ")  # nothing shown, nothing told
+    board.status("routine", "Calf stretch")
+    board.clear()
+    assert told == [0, 1, 2]
+    stop()
+    board.said("Again.")
+    assert told == [0, 1, 2]
 
 
 def test_the_buttons_reach_the_guide_and_unknown_ones_are_refused() -> None:
@@ -219,7 +223,7 @@ def test_unknown_paths_and_wrong_methods_are_refused(kiosk: Kiosk) -> None:
     status, headers, _ = kiosk.request("/talk")
     assert status == 405 and headers["Allow"] == "POST"
     status, headers, _ = kiosk.request("/state", "POST")
-    assert status == 405 and headers["Allow"] == "GET"
+    assert status == 405 and headers["Allow"] == "GET, HEAD"
     assert kiosk.request("/", "DELETE")[0] == 405
     assert kiosk.pressed == []
 
@@ -326,29 +330,50 @@ def test_listening_on_every_address_warns_that_only_this_computer_is_answered(
 
 
 NAMESPACE_ADDRESS = "198.18.0.1"
+TOKEN = "k3y-for-the-care-home-screen"
 NAMESPACE_CHILD = f"""
 import json, urllib.error, urllib.request
 from voiceguide.captions import CaptionBoard, CaptionServer
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
-def status(url):
+class Keep(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}), Keep())
+def status(url, host=None, method="GET", cookie=None):
+    headers = {{"Host": host}} if host else {{}}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, method=method, headers=headers,
+                                     data=b"" if method == "POST" else None)
     try:
-        with opener.open(url, timeout=10) as reply:
-            return reply.status
+        with opener.open(request, timeout=10) as reply:
+            return [reply.status, reply.headers.get("Set-Cookie")]
     except urllib.error.HTTPError as error:
-        return error.code
+        return [error.code, error.headers.get("Set-Cookie")]
 found = {{}}
-for allow_remote in (False, True):
-    server = CaptionServer(CaptionBoard(), host="0.0.0.0", allow_remote=allow_remote)
+for name, options in (("local", {{}}), ("hosts", {{"hosts": ("kiosk.home.arpa",)}}),
+                      ("token", {{"token": "{TOKEN}"}})):
+    server = CaptionServer(CaptionBoard(), host="0.0.0.0", allow_remote=bool(options),
+                           **options)
     server.start()
-    port = server.url.rsplit(":", 1)[1]
-    found[str(allow_remote)] = [status(f"http://{NAMESPACE_ADDRESS}:{{port}}"),
-                                status(f"http://127.0.0.1:{{port}}")]
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    remote, local = f"http://{NAMESPACE_ADDRESS}:{{port}}/", f"http://127.0.0.1:{{port}}/"
+    found[name] = {{
+        "remote": status(remote + "state")[0],
+        "local": status(local + "state")[0],
+        "rebound": status(remote + "state", host="attacker.example:" + port)[0],
+        "listed": status(remote + "state", host="kiosk.home.arpa:" + port)[0],
+        "press": status(remote + "stop", method="POST")[0],
+        "page_with_token": status(remote + "?token={TOKEN}"),
+        "wrong_token": status(remote + "state?token=guess")[0],
+        "press_with_cookie": status(remote + "stop", method="POST",
+                                    cookie="voiceguide_token={TOKEN}")[0],
+    }}
     server.close()
 print(json.dumps(found))
 """
 
 
-def test_another_computer_gets_403_unless_remote_is_allowed() -> None:
+def test_other_computers_need_remote_allowed_and_a_name_or_a_token() -> None:
     unshare, ip = shutil.which("unshare"), shutil.which("ip")
     if unshare is None or ip is None:
         pytest.skip("needs unshare and ip (util-linux, iproute2) for a private network")
@@ -362,8 +387,180 @@ def test_another_computer_gets_403_unless_remote_is_allowed() -> None:
                             cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    assert found == {"False": [403, 200], "True": [200, 200]}
+    assert found["local"]["remote"] == 403 and found["local"]["local"] == 200
+    assert found["local"]["press"] == 403
+    hosts, token = found["hosts"], found["token"]
+    # A listed name or an address; never a name somebody else points here.
+    assert (hosts["remote"], hosts["listed"], hosts["rebound"]) == (200, 200, 403)
+    assert hosts["press"] == 403, "buttons from another computer need the token"
+    assert token["rebound"] == 403, "a token does not turn the Host check off"
+    assert token["remote"] == 401 and token["wrong_token"] == 401
+    assert token["page_with_token"] == [303, f"voiceguide_token={TOKEN}; HttpOnly; "
+                                             "SameSite=Strict; Path=/"]
+    assert token["press"] == 401 and token["press_with_cookie"] == 204
+    assert token["local"] == 200, "this computer needs no token"
     assert NAMESPACE_ADDRESS not in result.stderr  # nothing personal in the log
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    ({}, "needs a token or a list of host names"),
+    ({"token": "short"}, "at least 16 characters"),
+])
+def test_remote_access_never_goes_without_a_host_list_or_a_token(
+        options: dict[str, str], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        CaptionServer(CaptionBoard(), allow_remote=True, **options)  # type: ignore[arg-type]
+
+
+def test_head_and_favicon_are_answered(kiosk: Kiosk) -> None:
+    status, headers, body = kiosk.request("/", "HEAD")
+    assert (status, body) == (200, b"")
+    assert int(headers["Content-Length"]) == len(kiosk.server.page)
+    assert kiosk.request("/state", "HEAD")[0] == 200
+    status, _, body = kiosk.request("/favicon.ico")
+    assert (status, body) == (204, b"")
+
+
+def test_clearing_the_board_tells_every_page_to_drop_its_lines() -> None:
+    board = CaptionBoard()
+    board.heard("my calf is cramping")
+    before = board.snapshot()
+    board.clear()
+    board.said("Hello again.")
+    after = board.snapshot()
+    assert after["screen"] == int(before["screen"]) + 1  # type: ignore[call-overload]
+    assert after["board"] == before["board"]
+    assert [line["text"] for line in after["lines"]] == ["Hello again."]  # type: ignore[attr-defined]
+
+
+def test_the_screen_dims_at_night_and_an_open_stream_is_told() -> None:
+    moment = [datetime(2025, 1, 1, 21, 59, 59)]
+    board = CaptionBoard(night=NightDimming(dt_time(22), dt_time(7), 0.4),
+                         wall=lambda: moment[0])
+    assert board.snapshot()["brightness"] == 1.0
+    server = CaptionServer(board)
+    server.keepalive = 0.1
+    server.start()
+    try:
+        with OPENER.open(server.url + "events", timeout=10) as stream:
+            assert read_event(stream)["brightness"] == 1.0
+            moment[0] = datetime(2025, 1, 1, 22, 0, 1)
+            assert read_event(stream)["brightness"] == 0.4  # no caption needed to tell it
+    finally:
+        server.close()
+    moment[0] = datetime(2025, 1, 2, 6, 59)
+    assert board.snapshot()["brightness"] == 0.4
+    moment[0] = datetime(2025, 1, 2, 7, 0)
+    assert board.snapshot()["brightness"] == 1.0
+    day = NightDimming(dt_time(13), dt_time(15), 0.5)  # a nap, not over midnight
+    assert [day.brightness_at(dt_time(h)) for h in (12, 13, 14, 15)] == [1, 0.5, 0.5, 1]
+
+
+# Under load
+
+
+def threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_slow_clients_hold_no_threads_and_never_shut_a_page_out(kiosk: Kiosk) -> None:
+    host, port = kiosk.server.url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    before = threads()
+    for _ in range(3):  # again and again: a connection dropped before it ran must be let go
+        idle = [socket.create_connection((host, int(port))) for _ in range(200)]
+        try:
+            time.sleep(0.3)
+            assert threads() <= before + 1, "one thread serves them all"
+            assert kiosk.server.connections() <= kiosk.server.max_connections
+            started = time.monotonic()
+            assert kiosk.request("/state")[0] == 200
+            assert time.monotonic() - started < 2, "the oldest idle client made room"
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_a_request_that_drips_in_is_dropped(kiosk: Kiosk) -> None:
+    """A header a byte at a time (slowloris) gets the whole request ``head_seconds``,
+    not that long per byte."""
+    kiosk.server.head_seconds = 0.5
+    host, port = kiosk.server.url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as slow:
+        stop = threading.Event()
+
+        def drip() -> None:
+            for byte in b"GET /state HTTP/1.1\r\nX-Slow: " + b"a" * 100:
+                if stop.wait(0.1):
+                    return
+                try:
+                    slow.send(bytes([byte]))
+                except OSError:
+                    return
+
+        dripping = threading.Thread(target=drip)
+        started = time.monotonic()
+        dripping.start()
+        try:
+            assert slow.recv(100) == b"", "closed without a reply"
+            assert 0.4 < time.monotonic() - started < 3
+        finally:
+            stop.set()
+            dripping.join()
+
+
+OPEN_FILE_CHILD = """
+import os, resource, sys, tempfile, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+from voiceguide.captions import CaptionBoard, CaptionServer
+server = CaptionServer(CaptionBoard())
+server.start()
+print(server.url, server.max_connections, flush=True)
+folder = tempfile.mkdtemp()
+failures = 0
+# The kiosk's own files go on working while the screen is flooded: a heartbeat-like
+# write every 0.1 s until told to stop.
+while not os.path.exists(os.path.join(sys.argv[1], "stop")):
+    try:
+        with open(os.path.join(folder, "beat"), "w") as out:
+            out.write("1")
+    except OSError:
+        failures += 1
+    time.sleep(0.1)
+print(failures, flush=True)
+server.close()
+"""
+
+
+def test_at_the_open_file_limit_the_server_neither_spins_nor_starves_the_kiosk(
+        tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", OPEN_FILE_CHILD, str(tmp_path)],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             env=os.environ | {"PYTHONPATH": str(ROOT)})
+    held: list[socket.socket] = []
+    try:
+        assert child.stdout is not None
+        url, cap = child.stdout.readline().split()
+        assert int(cap) == 16, "a quarter of 64 open files"
+        host, port = url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+        for _ in range(150):
+            held.append(socket.create_connection((host, int(port))))
+        time.sleep(0.5)
+        spent = cpu_seconds(child.pid)
+        time.sleep(2.0)
+        assert cpu_seconds(child.pid) - spent < 0.3, "no spinning at the limit"
+        with OPENER.open(url + "state", timeout=10) as reply:
+            assert reply.status == 200, "a page still gets its state"
+    finally:
+        for sock in held:
+            sock.close()
+        (tmp_path / "stop").touch()
+        out, _ = child.communicate(timeout=30)
+    assert out.strip() == "0", "the kiosk's own files never failed to open"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # A real browser
@@ -464,12 +661,13 @@ def test_at_night_the_screen_shows_the_cramp_routine_and_its_buttons_work(
         kiosk.board.said("Now point your toes up.")
         wait.until(lambda d: "Now point your toes up." in d.find_element(By.ID, "captions").text)
 
-        # The keyboard reaches the buttons in reading order, with a visible focus ring.
+        # The keyboard reaches the captions (to scroll them) and the buttons in reading
+        # order, with a visible focus ring.
         focused = []
-        for _ in range(3):
+        for _ in range(4):
             webdriver.ActionChains(driver).send_keys(Keys.TAB).perform()
             focused.append(driver.execute_script("return document.activeElement.id"))
-        assert focused == ["talk", "stop", "repeat"]
+        assert focused == ["captions", "talk", "stop", "repeat"]
         ring = driver.execute_script(
             "const s = getComputedStyle(document.activeElement);"
             "return [s.outlineStyle, parseFloat(s.outlineWidth)]")

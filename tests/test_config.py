@@ -3,11 +3,13 @@ operator can make stops the kiosk with one line naming the file and the key."""
 
 from __future__ import annotations
 
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from voiceguide.captions.night import NightDimming
 from voiceguide.config import (
     _SCHEMA,
     CaptionsConfig,
@@ -106,8 +108,19 @@ transcripts = true
 
 
 def test_a_remote_address_is_allowed_when_the_operator_says_so(tmp_path: Path) -> None:
-    path = write(tmp_path, '[captions]\naddress = "0.0.0.0:80"\nallow_remote = true\n')
-    assert load_config(path).captions.address == ("0.0.0.0", 80)
+    path = write(tmp_path, '[captions]\naddress = "0.0.0.0:80"\nallow_remote = true\n'
+                           'hosts = ["Kiosk.Home.Arpa."]\n')
+    captions = load_config(path).captions
+    assert captions.address == ("0.0.0.0", 80) and captions.hosts == ("kiosk.home.arpa",)
+    path = write(tmp_path, '[captions]\nallow_remote = true\ntoken = "0123456789abcdef"\n')
+    assert load_config(path).captions.token == "0123456789abcdef"
+
+
+def test_night_dimming_is_read_as_local_times(tmp_path: Path) -> None:
+    assert CaptionsConfig().night is None, "off unless asked for"
+    path = write(tmp_path, '[captions]\nnight_from = "21:30"\nnight_brightness = 0.3\n')
+    night = load_config(path).captions.night
+    assert night == NightDimming(dt_time(21, 30), dt_time(7), 0.3)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -155,6 +168,22 @@ BAD = [
     ('[captions]\naddress = "0.0.0.0:8765"',
      '[captions] address = "0.0.0.0:8765" is not a loopback address'),
     ('[captions]\naddress = "kiosk.local:8765"', "is not a loopback address"),
+    ("[captions]\nallow_remote = true", "[captions] allow_remote = true needs a token or "
+                                         "hosts as well"),
+    ('[captions]\ntoken = "secret"', '[captions] token = "secret" is not a usable token; '
+                                     "give at least 16 characters"),
+    ('[captions]\ntoken = "has spaces in it, sixteen+"', "is not a usable token"),
+    ('[captions]\nhosts = "kiosk.local"', '[captions] hosts = "kiosk.local" is not a list '
+                                          "of names"),
+    ('[captions]\nhosts = ["http://kiosk.local:80"]', 'has "http://kiosk.local:80", which '
+                                                      "is not a host name"),
+    ('[captions]\nnight_from = "10pm"', '[captions] night_from = "10pm" is not a time of '
+                                        'day; give 24-hour "HH:MM"'),
+    ('[captions]\nnight_from = "24:00"', "is not a time of day"),
+    ('[captions]\nnight_from = "07:00"', "[captions] night_until = \"07:00\" is the same as "
+                                         "night_from"),
+    ("[captions]\nnight_brightness = 0", "[captions] night_brightness = 0 is out of range; "
+                                         "give 0.1 to 1"),
     ('[log]\nfile = "."', '[log] file = "." is a folder, not a file'),
     ('[log]\ntranscripts = "false"', '[log] transcripts = "false" is not true or false'),
     ("[speech]\nrat = 150", "unknown key [speech] rat (did you mean rate?)"),

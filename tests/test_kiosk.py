@@ -28,7 +28,8 @@ from voiceguide.clock import ManualClock
 from voiceguide.dialogue.countdown import duration_words
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
-from voiceguide.kiosk import Kiosk, KioskSettings
+from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings
+from voiceguide.settings import ListenSettings
 from voiceguide.tts import Pyttsx3Synthesizer, SpeechEngineError
 from voiceguide.turnlog import TurnLog
 
@@ -50,11 +51,13 @@ class RecordingBoard(CaptionBoard):
     def __init__(self, clock: Callable[[], float]) -> None:
         super().__init__(clock)
         self.statuses: list[tuple[str, str | None]] = []
+        self.listening: list[tuple[bool, bool]] = []
 
-    def status(self, mode: str, step: str | None = None, ends_at: float | None = None
-               ) -> None:
+    def status(self, mode: str, step: str | None = None, ends_at: float | None = None,
+               listening: bool = False, talk: bool = False) -> None:
         self.statuses.append((mode, step))
-        super().status(mode, step, ends_at)
+        self.listening.append((listening, talk))
+        super().status(mode, step, ends_at, listening, talk)
 
 
 class Day:
@@ -188,7 +191,7 @@ def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
     assert [e["retry_in"] for e in events[:4]] == [1.0, 2.0, 4.0, 8.0], "backing off"
     assert day.kiosk.session is session, "the conversation was kept"
     said = " ".join(day.shown("guide"))
-    assert "Ten seconds." in said and "And let go, slowly." in said, \
+    assert "And let go, slowly." in said, \
         "the countdown went on while the microphone was away"
     assert [t["intent"] for t in day.log() if "intent" in t] == ["cramp.relief",
                                                                   "control.better"]
@@ -357,4 +360,96 @@ def test_a_captions_port_already_taken_leaves_the_voice_working(
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines()]
     assert lines[0]["event"] == "captions_unavailable" and str(port) in lines[0]["error"]
-    assert [line.get("intent") for line in lines[1:]] == ["cramp.relief", "control.stop"]
+    assert lines[0]["retry_in"] == 1.0, "it will be tried again"
+    assert [line["intent"] for line in lines if "intent" in line] == ["cramp.relief",
+                                                                      "control.stop"]
+
+
+def test_an_idle_reset_clears_the_screen_and_says_the_welcome_so_repeat_works(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide, idle_timeout=20)
+    kiosk = day.kiosk
+    screens = []
+
+    def after_the_reset() -> bool:
+        """The next person speaks only after the reset, pressing Repeat first."""
+        if kiosk.resets == 0:
+            return False
+        if not screens:
+            screens.append(day.board.snapshot())
+            day.board.press("repeat")
+        return kiosk.loop.waiting_for_person()
+
+    day.plan(lambda: WavSource([clips["longer"], clips["louder"]], day.clock,
+                               fast=True, ready=after_the_reset, settled=kiosk.loop.settled))
+    kiosk.run()
+    welcome = guide.kb.prompts["welcome"]
+    shown = screens[0]
+    assert [line["text"] for line in shown["lines"]] == [welcome], \
+        "nothing of the last person's is left"
+    assert shown["screen"] == 1, "open pages are told to drop their lines"
+    said = day.shown("guide")
+    assert said[:2] == [welcome, welcome], "spoken at the reset, and again for Repeat"
+    assert guide.kb.prompts["nothing_to_repeat"] not in said
+
+
+def test_countdown_cues_are_spoken_but_not_captioned(guide: Guide,
+                                                      clips: dict[str, Path]) -> None:
+    spoken: list[str] = []
+    day = Day(guide)
+    kiosk = day.kiosk
+    captioned = kiosk._spoken
+
+    def both(event: Any) -> None:
+        if getattr(event, "key", "").startswith("cue:"):
+            spoken.append(event.text)
+        captioned(event)
+
+    kiosk.speaker._observer = both
+    day.play(clips["cramp"], 40.0)
+    assert "Ten seconds." in spoken, "the voice still counts down"
+    said = day.shown("guide")
+    assert not set(spoken) & set(said), "the screen's countdown line shows the time"
+    assert "And let go, slowly." in said
+
+
+def test_the_screen_is_told_when_the_guide_listens_and_talk_is_pressed(
+        guide: Guide, clips: dict[str, Path]) -> None:
+    day = Day(guide)
+    kiosk = day.kiosk
+    kiosk.loop._settings = ListenSettings(activation="key")
+    pressed: list[bool] = []
+
+    def press_talk_once() -> bool:
+        if not pressed and kiosk.loop.waiting_for_person():
+            day.board.press("talk")
+            pressed.append(True)
+            return False
+        return kiosk.loop.waiting_for_person() and kiosk.loop.listening()
+
+    day.plan(lambda: WavSource([clips["cramp"]], day.clock, fast=True,
+                               ready=press_talk_once, settled=kiosk.loop.settled))
+    kiosk.run()
+    states = day.board.listening
+    first = states.index((True, True))
+    assert (True, True) in states, "Talk shown pressed, and the guide listening"
+    assert (False, False) in states[first:], "and both over once it heard the words"
+    assert ("routine", "Calf stretch") in day.board.statuses
+
+
+def test_a_flood_of_button_presses_is_one_press(guide: Guide) -> None:
+    clock = ManualClock()
+    board = CaptionBoard(clock.monotonic)
+    kiosk = Kiosk(guide, KioskSettings(), clock=clock, recognizer=DeafRecognizer(),
+                  synth=None, sink=TimelineSink(clock), open_source=absent, board=board)
+    for _ in range(200):
+        board.press("repeat")
+    board.press("stop")
+    assert kiosk.presses_dropped == 199
+    clock.set(clock.monotonic() + 1.0)
+    board.press("repeat")
+    assert kiosk.presses_dropped == 199, "a second later it counts again"
+    queued = []
+    while not kiosk.loop._commands.empty():
+        queued.append(kiosk.loop._commands.get_nowait())
+    assert queued == ["repeat", "stop", "repeat"]

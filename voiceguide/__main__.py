@@ -1,7 +1,8 @@
 """Command line: ``voiceguide [COMMAND]``; `voiceguide --help` lists the commands.
 
 Arguments become a frozen ``Settings`` at once; everything after that is library code.
-A ``VoiceguideError`` is printed as one line and exits with status 2.
+A ``VoiceguideError`` is printed as one line and exits with status 2, or 78 when the
+kiosk's setup is wrong (see ``kiosk_service.SETUP_ERRORS``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from voiceguide import __version__, hands_free
+from voiceguide import __version__, hands_free, kiosk_service
 from voiceguide.audio.sources import microphone_available
 from voiceguide.clock import SystemClock
 from voiceguide.config import KioskConfig, load_config
-from voiceguide.errors import ConfigError, InputFileError, VoiceguideError
+from voiceguide.errors import InputFileError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.hands_free import add_file_options, add_loop_options, add_voice_options
 from voiceguide.runtime import Session, run_live
@@ -64,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="serve the captions page here (default: the config's, "
                             "127.0.0.1:8765)")
     kiosk.add_argument("--idle-timeout", type=float, metavar="SECONDS",
-                       help="forget the conversation after this long with nobody talking")
+                       help="forget the conversation after this long with nobody talking, "
+                            "10 to 3600 (default: the config's, 120)")
     add_file_options(kiosk)
     check = commands.add_parser("health", help="exit 0 if a running kiosk's loop is alive, "
                                                "1 if it is stuck or not running")
@@ -261,17 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "health":
             return hands_free.health(args)
         config_path = args.kiosk_config if args.command == "kiosk" else None
-        try:
-            config = load_config(config_path or args.config) \
-                if config_path or args.config else KioskConfig()
-        except ConfigError as error:
-            print(f"voiceguide: error: {error}", file=sys.stderr)
-            return hands_free.EXIT_CONFIG if args.command == "kiosk" else 2
+        config = load_config(config_path or args.config) \
+            if config_path or args.config else KioskConfig()
         settings = _settings(args, config)
         content = args.content or config.guide.content
         if args.command == "kiosk":
-            return hands_free.kiosk(args, config, Guide.load(content, settings,
-                                                             args.docs or config.guide.docs))
+            return kiosk_service.run(args, config, Guide.load(content, settings,
+                                                              args.docs or config.guide.docs))
         if args.command == "build":
             return _build(Guide.load(content, settings), args)
         guide = Guide.load(content, settings, args.docs or config.guide.docs)
@@ -299,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _chat(guide)
     except VoiceguideError as error:
         print(f"voiceguide: error: {error}", file=sys.stderr)
+        if args.command == "kiosk" and isinstance(error, kiosk_service.SETUP_ERRORS):
+            return kiosk_service.EXIT_CONFIG
         return 2
     except KeyboardInterrupt:
         return 130

@@ -15,10 +15,13 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
 from voiceguide.asr.select import ENGINES
+from voiceguide.captions.access import MIN_TOKEN
+from voiceguide.captions.night import NightDimming
 from voiceguide.errors import ConfigError
 from voiceguide.health import default_health_file
 from voiceguide.settings import (
@@ -33,6 +36,11 @@ from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
 MIN_VOLUME, MAX_VOLUME = 0.05, 1.0
 """The range ``--volume`` accepts: below 0.05 nobody hears the guide at all."""
 MIN_IDLE, MAX_IDLE = 10.0, 3600.0
+"""Seconds ``idle_timeout`` (and ``--idle-timeout``) may be: under ten a person pausing
+to think is forgotten; over an hour the next person reads the last one's words. There
+is no "off": a kiosk is for whoever comes next."""
+MIN_BRIGHTNESS = 0.1
+"""Dimmer than this and the captions cannot be read at all."""
 EXAMPLE = "deploy/kiosk.toml"
 
 _LISTEN = ListenSettings()
@@ -83,6 +91,21 @@ class CaptionsConfig:
     address: tuple[str, int] = ("127.0.0.1", 8765)
     """Host (without IPv6 brackets) and port, as a socket server takes them."""
     allow_remote: bool = False
+    token: str = ""
+    """Asked of other computers; without it they may read the screen but not press."""
+    hosts: tuple[str, ...] = ()
+    """Names other computers may reach the screen by, besides its IP addresses."""
+    night_from: dt_time | None = None
+    """Local time the screen dims at; None never dims."""
+    night_until: dt_time = dt_time(7)
+    night_brightness: float = 0.5
+    """0.1 to 1: the share of full brightness through the night."""
+
+    @property
+    def night(self) -> NightDimming | None:
+        if self.night_from is None:
+            return None
+        return NightDimming(self.night_from, self.night_until, self.night_brightness)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +244,36 @@ def _path(must_be: str, fix: str) -> _Check:
     return check
 
 
+def _token(key: _Key) -> str:
+    token = _text(key)
+    if token and (len(token) < MIN_TOKEN or not token.isprintable() or " " in token):
+        raise key.fail(f"is not a usable token; give at least {MIN_TOKEN} characters "
+                       "without spaces (for example from `openssl rand -hex 16`), or \"\"")
+    return token
+
+
+def _hosts(key: _Key) -> tuple[str, ...]:
+    names = key.value
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise key.fail('is not a list of names; give for example ["kiosk.home.arpa"]')
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?", name):
+            raise key.fail(f"has {json.dumps(name)}, which is not a host name; give names "
+                           "only, without ports or http://")
+    return tuple(name.rstrip(".").lower() for name in names)
+
+
+def _clock_time(key: _Key) -> dt_time | None:
+    """``"HH:MM"``, 24-hour; ``""`` gives None."""
+    text = _text(key).strip()
+    if not text:
+        return None
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not found or int(found[1]) > 23 or int(found[2]) > 59:
+        raise key.fail('is not a time of day; give 24-hour "HH:MM", for example "22:00"')
+    return dt_time(int(found[1]), int(found[2]))
+
+
 def _address(key: _Key) -> tuple[str, int]:
     host, colon, port = _text(key).rpartition(":")
     if host.startswith("[") and host.endswith("]"):
@@ -263,6 +316,11 @@ _SCHEMA: dict[str, tuple[type, dict[str, _Check]]] = {
         "enabled": _flag,
         "address": _address,
         "allow_remote": _flag,
+        "token": _token,
+        "hosts": _hosts,
+        "night_from": _clock_time,
+        "night_until": _clock_time,
+        "night_brightness": _number(MIN_BRIGHTNESS, 1.0),
     }),
     "log": (LogConfig, {
         "file": _path("new", 'give a file path, or "" for standard error'),
@@ -349,7 +407,18 @@ def _not_in_table(path: Path, name: str, value: object) -> ConfigError:
 
 def _check_captions(path: Path, table: Mapping[str, Any], captions: CaptionsConfig) -> None:
     """Only loopback unless the operator says otherwise: the page shows what a person
-    said about their health."""
+    said about their health. Serving other computers needs a token or a list of names,
+    since the Host check that stops DNS rebinding stays on."""
+    def fail(key: str, problem: str, default: object = "") -> ConfigError:
+        return _Key(path, "captions", key, table.get(key, default)).fail(problem)
+
+    if captions.allow_remote and not (captions.token or captions.hosts):
+        raise fail("allow_remote", "needs a token or hosts as well; set token to a secret "
+                                   "of at least 16 characters, or hosts to the names the "
+                                   "screens use")
+    if captions.night_from is not None and captions.night_from == captions.night_until:
+        raise fail("night_until", "is the same as night_from; give the time the night "
+                                  "ends", captions.night_until.strftime("%H:%M"))
     host = captions.address[0]
     if captions.allow_remote or host == "localhost":
         return
@@ -358,6 +427,5 @@ def _check_captions(path: Path, table: Mapping[str, Any], captions: CaptionsConf
     except ValueError:
         loopback = False
     if not loopback:
-        key = _Key(path, "captions", "address", table.get("address", ""))
-        raise key.fail("is not a loopback address; use 127.0.0.1, or set "
-                       "allow_remote = true to serve other machines")
+        raise fail("address", "is not a loopback address; use 127.0.0.1, or set "
+                              "allow_remote = true to serve other machines")

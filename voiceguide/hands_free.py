@@ -21,7 +21,7 @@ from voiceguide.ask import answer_recording, hear
 from voiceguide.asr import Recognizer
 from voiceguide.asr.select import make_recognizer
 from voiceguide.audio.pcm import pcm_bytes, read_wav
-from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, TimelineSink, WavSink
+from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, WavSink
 from voiceguide.audio.sources import (
     AudioSource,
     MicrophoneSource,
@@ -29,7 +29,7 @@ from voiceguide.audio.sources import (
     parse_input,
 )
 from voiceguide.clock import Clock, ManualClock, SystemClock
-from voiceguide.config import MAX_VOLUME, MIN_VOLUME, KioskConfig
+from voiceguide.config import MAX_VOLUME, MIN_VOLUME
 from voiceguide.dialogue.events import Say, SetVoice, SpeechEvent
 from voiceguide.errors import AudioFileError, PrefsError, VoiceguideError
 from voiceguide.guide import Guide
@@ -40,7 +40,6 @@ from voiceguide.runtime import Session
 from voiceguide.speaker import MAX_RATE, MIN_RATE, Voice, stamp
 from voiceguide.speech_out import VoiceSpeaker
 from voiceguide.tts import Pyttsx3Synthesizer, Synthesizer, voices
-from voiceguide.turnlog import TurnLog
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ def _recognizer(guide: Guide, args: argparse.Namespace) -> Recognizer:
                            extra=(guide.settings.listen.wake_phrase,))
 
 
-def _output_path(spec: str) -> Path:
+def output_path(spec: str) -> Path:
     kind, _, rest = spec.partition(":")
     if kind != "wav" or not rest:
         raise AudioFileError(f"--output {spec!r} is not understood; give wav:OUT.wav")
@@ -142,7 +141,7 @@ def listen(guide: Guide, args: argparse.Namespace) -> None:
     saved = load_prefs()
     voice = _voice(args, Voice(saved.rate, saved.volume))
     synth = Pyttsx3Synthesizer(args.voice or saved.voice or None)
-    sink: AudioSink = (WavSink(_output_path(args.output), clock) if args.output
+    sink: AudioSink = (WavSink(output_path(args.output), clock) if args.output
                        else SoundDeviceSink(clock))
     captions = _Captions(clock) if args.captions or args.output else None
 
@@ -285,101 +284,10 @@ def models(argv: Sequence[str]) -> int:
     return download_main(list(argv))
 
 
-EXIT_CONFIG = 78
-"""EX_CONFIG: the kiosk's unit does not restart on it, since only an edit can fix it."""
-
-
-def kiosk(args: argparse.Namespace, config: KioskConfig, guide: Guide) -> int:
-    """The unattended loop, assembled from the configuration file. What fails to start
-    (recogniser, speech engine, speaker, microphone) is logged and worked around; only a
-    broken configuration or broken content stops it."""
-    from voiceguide.captions.board import CaptionBoard
-    from voiceguide.captions.server import CaptionServer, parse_address
-    from voiceguide.health import Heartbeat
-    from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings
-
-    if args.fast and not args.input:
-        raise VoiceguideError("--fast needs --input wav:FILE.wav (a microphone runs in "
-                              "real time)")
-    items = parse_input(args.input) if args.input else None
-    captions = config.captions
-    address = parse_address(args.captions) if args.captions else captions.address
-    settings = guide.settings
-    log = TurnLog(config.log.file, config.log.transcripts)
-    clock: Clock = ManualClock() if args.fast else SystemClock()
-    try:
-        recognizer: Recognizer = make_recognizer(
-            guide.kb, config.recogniser.engine, config.recogniser.model,
-            extra=(settings.listen.wake_phrase,))
-    except Exception as error:
-        log.event("recogniser_unavailable", error=str(error)[:200])
-        recognizer = DeafRecognizer()
-    try:
-        synth: Synthesizer | None = Pyttsx3Synthesizer(config.speech.voice or None)
-    except VoiceguideError as error:
-        log.event("speech_unavailable", error=str(error)[:200])
-        synth = None
-    sink = _kiosk_sink(args, clock, log)
-    board = CaptionBoard(clock.monotonic) if captions.enabled or args.captions else None
-    server = None
-    if board is not None:
-        try:
-            server = CaptionServer(board, *address, allow_remote=captions.allow_remote)
-        except VoiceguideError as error:
-            # The voice matters more than the screen: carry on without it.
-            log.event("captions_unavailable", error=str(error)[:200])
-            board = None
-        else:
-            server.start()
-            log.event("captions", url=server.url)
-    kiosk_settings = KioskSettings(
-        idle_timeout=args.idle_timeout or config.kiosk.idle_timeout,
-        rate=config.speech.rate, volume=config.speech.volume, listen=settings.listen)
-
-    def open_source() -> AudioSource:
-        if items is None:
-            return MicrophoneSource()
-        loop = machine.loop
-        # With push-to-talk, a file is spoken once Talk (or space) has been pressed.
-        keyed = settings.listen.activation == "key"
-        return WavSource(items, clock, fast=args.fast, settled=loop.settled,
-                         ready=lambda: loop.waiting_for_person() and (
-                             not keyed or loop.listening()))
-
-    machine = Kiosk(guide, kiosk_settings, clock=clock, recognizer=recognizer, synth=synth,
-                    sink=sink, open_source=open_source, board=board, log=log,
-                    heartbeat=Heartbeat(config.kiosk.health_file))
-    signal.signal(signal.SIGTERM, lambda *_: machine.stop_requested.set())
-    if sys.stdin.isatty():
-        threading.Thread(target=read_keys, args=(machine.loop.command,), daemon=True,
-                         name="voiceguide-keys").start()
-    try:
-        machine.run()
-    finally:
-        if server is not None:
-            server.close()
-        sink.close()
-        if machine.heartbeat is not None:
-            machine.heartbeat.close()
-        log.close()
-    return 0
-
-
-def _kiosk_sink(args: argparse.Namespace, clock: Clock, log: TurnLog) -> AudioSink:
-    if args.output:
-        return WavSink(_output_path(args.output), clock)
-    try:
-        return SoundDeviceSink(clock)
-    except VoiceguideError as error:
-        # No speaker: the captions screen and the log carry the conversation.
-        log.event("speaker_unavailable", error=str(error)[:200])
-        return TimelineSink(clock)
-
-
 def health(args: argparse.Namespace) -> int:
     """No guide is loaded: a timer runs this every minute."""
-    from voiceguide.health import check, default_health_file
+    from voiceguide.health import check, default_health_file, valid_limit
 
-    fresh, line = check(args.file or default_health_file(), args.limit)
+    fresh, line = check(args.file or default_health_file(), valid_limit(args.limit))
     print(line)
     return 0 if fresh else 1

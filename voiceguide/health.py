@@ -17,11 +17,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from voiceguide.errors import VoiceguideError
+
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 30.0
 """Seconds without a heartbeat after which the kiosk counts as stuck: six missed
 beats at the default ``every``, so one slow turn (a model reload) does not trip it."""
+LONGEST_LIMIT = 86_400.0
+"""A day: a limit longer than that would never call a hung kiosk stuck."""
+FUTURE_SLACK = 2.0
+"""Seconds a heartbeat may be dated ahead of the check's clock (two processes reading
+one clock a moment apart). A beating kiosk rewrites a heartbeat left in the future by a
+clock set back within one beat, so one further ahead means the loop is not turning."""
 
 
 def default_health_file() -> Path:
@@ -57,6 +65,10 @@ class Heartbeat:
         self._every = every
         self._last: float | None = None
         self._warned = False
+        # Who is beating: a kiosk killed with SIGKILL leaves its heartbeat behind, and
+        # the check tells "not running" from "stuck" by whether this process is there.
+        self._pid = os.getpid()
+        self._started = _start_time(self._pid) or "-"
 
     def beat(self) -> None:
         now = self._clock()
@@ -66,7 +78,7 @@ class Heartbeat:
         self._last = now  # also on failure, so a full disk is not retried every turn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_with(self.path, f"{now:.3f}\n")
+            _replace_with(self.path, f"{now:.3f} {self._pid} {self._started}\n")
         except OSError as error:
             if not self._warned:
                 self._warned = True
@@ -95,23 +107,80 @@ def _replace_with(path: Path, text: str) -> None:
         raise
 
 
+def valid_limit(seconds: float) -> float:
+    """``--limit`` checked: NaN compares false with every age, so it would call any
+    heartbeat, however old, fresh."""
+    if not (math.isfinite(seconds) and 0 < seconds <= LONGEST_LIMIT):
+        raise VoiceguideError(f"--limit {seconds:g} is not a time the check can use; give "
+                              f"seconds from 1 to {LONGEST_LIMIT:g}")
+    return seconds
+
+
 def check(path: Path, limit: float = DEFAULT_LIMIT, now: float | None = None
           ) -> tuple[bool, str]:
-    """Whether the heartbeat at ``path`` is fresh, and one line saying so."""
+    """Whether the heartbeat at ``path`` is fresh and its writer still there, and one
+    line saying so."""
+    valid_limit(limit)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return False, f"not running: no heartbeat at {path}"
     except OSError as error:
         return False, f"unknown: cannot read the heartbeat {path} ({error.strerror})"
-    try:
-        at = float(raw)
-    except ValueError:
-        at = math.nan
-    if not math.isfinite(at):
+    beat = _parse(raw)
+    if beat is None:
         return False, f"unknown: {path} is not a heartbeat file; give the kiosk's heartbeat"
-    # A clock set back leaves a heartbeat in the future; the kiosk rewrites it soon.
-    age = max((time.time() if now is None else now) - at, 0.0)
+    at, pid, started = beat
+    if pid is not None and not _running(pid, started):
+        return False, (f"not running: the kiosk (process {pid}) has gone without removing "
+                       f"its heartbeat {path}")
+    age = (time.time() if now is None else now) - at
+    if age < -FUTURE_SLACK:
+        return False, (f"stuck: the last heartbeat is dated {-age:.0f} s in the future (the "
+                       "clock went back and the kiosk has not written since)")
+    age = max(age, 0.0)
     if age > limit:
         return False, f"stuck: last heartbeat {age:.0f} s ago (limit {limit:g} s)"
     return True, f"ok: last heartbeat {age:.1f} s ago"
+
+
+def _parse(raw: bytes) -> tuple[float, int | None, str | None] | None:
+    """``TIME [PID START]``; None when it is not a heartbeat."""
+    try:
+        fields = raw.decode("ascii").split()
+        at = float(fields[0])
+        pid = int(fields[1]) if len(fields) > 1 else None
+    except (UnicodeDecodeError, ValueError, IndexError):
+        return None
+    if not math.isfinite(at) or len(fields) > 3 or (pid is not None and pid < 1):
+        return None
+    started = fields[2] if len(fields) > 2 and fields[2] != "-" else None
+    return at, pid, started
+
+
+def _running(pid: int, started: str | None) -> bool:
+    """Whether process ``pid`` is there and, where /proc says, is the one that started
+    at ``started``: a PID reused by another process after a reboot-free crash is not the
+    kiosk."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # there, but another user's: `voiceguide health` run by an administrator
+    except OverflowError:
+        return False
+    now = _start_time(pid)
+    return started is None or now is None or now == started
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), or
+    None where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # The command name (field 2) is in brackets and may hold spaces.
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[19] if len(fields) > 19 else None

@@ -7,7 +7,9 @@ What a bedside session does not need and a clinic's kiosk does:
 - a microphone that fails or goes away is reopened with growing waits, while timers
   keep firing and the conversation is kept;
 - a recogniser or speech engine that fails leaves captions and earcons, never an exit;
-- every turn is one structured log line, and a heartbeat file says the loop is alive.
+- every turn is one structured log line, and a heartbeat file (and systemd's watchdog,
+  under a unit) says the loop is alive;
+- a flood of screen button presses is thinned out before it reaches the voice loop.
 
 The kiosk only arranges the stages; the dialogue and the loop are the bedside ones.
 """
@@ -37,6 +39,7 @@ from voiceguide.guide import Guide
 from voiceguide.health import Heartbeat
 from voiceguide.listen import HeardTurn, VoiceLoop
 from voiceguide.runtime import Session
+from voiceguide.sdnotify import Notifier
 from voiceguide.settings import ListenSettings
 from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, Voice
 from voiceguide.speech_out import VoiceSpeaker
@@ -52,6 +55,10 @@ LONGEST_RETRY = 30.0
 STEADY = 10.0
 """Seconds a reopened microphone must work before a new failure starts the waits again
 from the shortest."""
+PRESS_GAP = 1.0
+"""Seconds in which a second press of the same screen button is dropped: a double tap
+means one Repeat, and a stuck key or a script pressing it 200 times must not queue
+200 renderings of a sentence ahead of the person's next words."""
 
 
 class DeafRecognizer:
@@ -104,7 +111,8 @@ class Kiosk:
     def __init__(self, guide: Guide, settings: KioskSettings, *, clock: Clock,
                  recognizer: Recognizer, synth: Synthesizer | None, sink: AudioSink,
                  open_source: Callable[[], AudioSource], board: CaptionBoard | None = None,
-                 log: TurnLog | None = None, heartbeat: Heartbeat | None = None) -> None:
+                 log: TurnLog | None = None, heartbeat: Heartbeat | None = None,
+                 notifier: Notifier | None = None) -> None:
         self._guide = guide
         self._settings = settings
         self._clock = clock
@@ -112,6 +120,7 @@ class Kiosk:
         self._board = board
         self._log = log
         self.heartbeat = heartbeat
+        self._notifier = notifier
         self.stop_requested = threading.Event()
         self.resets = 0
         self.speaker = VoiceSpeaker(synth, sink, clock, Voice(settings.rate, settings.volume),
@@ -122,8 +131,11 @@ class Kiosk:
         self._last_activity = clock.monotonic()
         self._fresh = True
         self._shown: tuple[object, ...] = ()
+        self._pressed_at: dict[str, float] = {}
+        self._press_lock = threading.Lock()
+        self.presses_dropped = 0
         if board is not None:
-            board.on_button(self.loop.command)
+            board.on_button(self.press)
 
     @property
     def session(self) -> Session:
@@ -180,10 +192,23 @@ class Kiosk:
         self.loop.pump(_Quiet(seconds, self._clock, self.stop_requested), self._tick,
                        until_ended=False)
 
+    def press(self, name: str) -> None:
+        """A screen button, from the server's thread: passed to the loop unless the same
+        button was passed on less than ``PRESS_GAP`` ago."""
+        now = self._clock.monotonic()
+        with self._press_lock:
+            if now - self._pressed_at.get(name, -PRESS_GAP) < PRESS_GAP:
+                self.presses_dropped += 1
+                return
+            self._pressed_at[name] = now
+        self.loop.command(name)
+
     def _tick(self) -> bool:
-        """Once a frame: heartbeat, captions, and whether to stop pumping."""
+        """Once a frame: heartbeat, watchdog, captions, and whether to stop pumping."""
         if self.heartbeat is not None:
             self.heartbeat.beat()
+        if self._notifier is not None:
+            self._notifier.watchdog()
         self._show()
         if self.stop_requested.is_set():
             return True
@@ -201,16 +226,19 @@ class Kiosk:
                 and self.loop.settled())
 
     def _reset(self, why: str) -> None:
-        """Forget the conversation and the person's voice changes; show the welcome."""
+        """Forget the conversation and the person's voice changes; clear every screen of
+        their words, and say the welcome, so the next person hears what the screen
+        shows and Repeat has something to repeat."""
         self.resets += 1
         self.loop.restart(self._new_session())
         self.speaker.voice = Voice(self._settings.rate, self._settings.volume)
         self._fresh = True
-        self._last_activity = self._clock.monotonic()
         self._event("conversation_reset", why=why)
         if self._board is not None:
             self._board.clear()
-            self._board.said(self._guide.kb.prompts["welcome"])
+            self._shown = ()
+        self.session.start()
+        self._last_activity = self._clock.monotonic()
 
     # ---------------------------------------------------------------- reports
 
@@ -230,7 +258,11 @@ class Kiosk:
                 else turn.why, transcript=turn.transcript.text))
 
     def _spoken(self, event: SpeechEvent) -> None:
-        if self._board is not None and isinstance(event, Say):
+        # A countdown's cues ("Ten seconds.") are already the screen's countdown line;
+        # as captions they would push the instruction off the screen and be read out
+        # by a screen reader over the guide's own voice.
+        if self._board is not None and isinstance(event, Say) and \
+                not event.key.startswith("cue:"):
             self._board.said(event.text)
 
     def _show(self) -> None:
@@ -246,9 +278,15 @@ class Kiosk:
             step = progress.step if checkin else progress.routine[:1].upper() + \
                 progress.routine[1:]
         ends = progress.ends if progress else None
-        if (self.session.mode, step, ends) != self._shown:
-            self._shown = (self.session.mode, step, ends)
-            self._board.status(self.session.mode, step, ends)
+        # Listening: Talk was pressed (or the wake phrase heard) and the guide waits for
+        # the words, or someone is speaking to a quiet guide now.
+        talk = self.loop.window_open()
+        listening = talk or (self.loop.hearing() and not self._sink.busy())
+        shown = (self.session.mode, step, ends, listening, talk)
+        if shown != self._shown:
+            self._shown = shown
+            self._board.status(self.session.mode, step, ends, listening=listening,
+                               talk=talk)
 
     def _event(self, name: str, **fields: object) -> None:
         _LOGGER.info("%s %s", name, fields)

@@ -146,6 +146,15 @@ class VoiceLoop:
         key was pressed or the wake phrase heard (file sources wait for this too)."""
         return self._activated()
 
+    def window_open(self) -> bool:
+        """Talk was pressed (or the wake phrase heard) and the one utterance it listens
+        for has not come yet: a screen shows the Talk button pressed."""
+        return self.session.now() <= self._window_until
+
+    def hearing(self) -> bool:
+        """Someone is speaking now: the endpointer is inside an utterance."""
+        return self._endpointer.in_speech
+
     def settled(self) -> bool:
         """Nothing left to happen without the person: no timer, nothing sounding."""
         return self.session.ended or (not self._sink.busy() and not self.session.timers)
