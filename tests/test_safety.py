@@ -161,3 +161,12 @@ def test_a_sure_hearing_is_not_second_guessed(guide: Guide) -> None:
     match = heard_as(guide.matcher.match(transcript.text), transcript,
                      guide.settings.listen, guide.triage)
     assert match.intent == "cramp.relief"
+
+
+def test_the_safety_document_shows_the_rules_the_guide_runs_on(guide: Guide) -> None:
+    from voiceguide.safety.describe import BEGIN, END, describe
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "safety.md").read_text(
+        encoding="utf-8")
+    shown = BEGIN + doc.split(BEGIN, 1)[1].split(END, 1)[0] + END
+    assert shown == describe(guide.kb.dangers), "run python scripts/safety_doc.py"

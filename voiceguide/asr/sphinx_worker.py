@@ -52,6 +52,8 @@ def _others(decoder: Decoder, best: str) -> list[str]:
         for n, hyp in enumerate(decoder.nbest()):
             if n >= NBEST * 3 or len(found) >= NBEST:
                 break
+            if hyp is None:  # the lattice can yield empty paths
+                continue
             words = " ".join(w for w in (hyp.hypstr or "").split()
                              if w.lower() not in _FILLERS and not w.startswith("["))
             if words and words != best and words not in found:

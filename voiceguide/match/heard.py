@@ -23,8 +23,11 @@ def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
     if match.intent == EMERGENCY:
         return match
     doubted = transcript.confidence < settings.asr_floor
-    if triage is not None and (match.outcome != "accept"
-                               or transcript.confidence < settings.confirm_floor):
+    # Nothing is searched when the recogniser's words do not fit the sound at all
+    # (confidence nought: music, another language), or a television would be asked
+    # "Did you say you're bleeding?" and its silence taken as yes.
+    if triage is not None and transcript.confidence > 0 and (
+            match.outcome != "accept" or transcript.confidence < settings.confirm_floor):
         for other in transcript.alternatives:
             finding = triage.assess(other)
             if finding.emergency:

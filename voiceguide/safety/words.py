@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -40,12 +39,9 @@ def english() -> frozenset[str]:
     """The recogniser's pronouncing dictionary as a word list: a word found there is
     an English word, not a slip, and is left alone. Empty without PocketSphinx."""
     try:
-        from voiceguide.asr.domain import stock_model_dir
+        from voiceguide.asr.domain import dictionary_words
 
-        path: Path = stock_model_dir() / "cmudict-en-us.dict"
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            return frozenset(line.split(" ", 1)[0] for line in handle
-                             if "(" not in line.split(" ", 1)[0])
+        return dictionary_words()
     except (ImportError, OSError):
         return frozenset()
 
