@@ -365,11 +365,12 @@ def test_a_captions_port_already_taken_leaves_the_voice_working(
                                                                       "control.stop"]
 
 
-def test_an_idle_reset_clears_the_screen_and_says_the_welcome_so_repeat_works(
+def test_an_idle_reset_clears_the_screen_and_shows_the_welcome_so_repeat_works(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide, idle_timeout=20)
     kiosk = day.kiosk
     screens = []
+    sounding = []
 
     def after_the_reset() -> bool:
         """The next person speaks only after the reset, pressing Repeat first."""
@@ -377,6 +378,7 @@ def test_an_idle_reset_clears_the_screen_and_says_the_welcome_so_repeat_works(
             return False
         if not screens:
             screens.append(day.board.snapshot())
+            sounding.append(day.sink.busy())
             day.board.press("repeat")
         return kiosk.loop.waiting_for_person()
 
@@ -388,8 +390,9 @@ def test_an_idle_reset_clears_the_screen_and_says_the_welcome_so_repeat_works(
     assert [line["text"] for line in shown["lines"]] == [welcome], \
         "nothing of the last person's is left"
     assert shown["screen"] == 1, "open pages are told to drop their lines"
+    assert sounding == [False], "the empty room is not spoken to at the reset"
     said = day.shown("guide")
-    assert said[:2] == [welcome, welcome], "spoken at the reset, and again for Repeat"
+    assert said[:2] == [welcome, welcome], "shown at the reset, and said for Repeat"
     assert guide.kb.prompts["nothing_to_repeat"] not in said
 
 

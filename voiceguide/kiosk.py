@@ -227,8 +227,8 @@ class Kiosk:
 
     def _reset(self, why: str) -> None:
         """Forget the conversation and the person's voice changes; clear every screen of
-        their words, and say the welcome, so the next person hears what the screen
-        shows and Repeat has something to repeat."""
+        their words, and show the welcome (kept for Repeat) without saying it: the room
+        may hold someone who has gone back to sleep."""
         self.resets += 1
         self.loop.restart(self._new_session())
         self.speaker.voice = Voice(self._settings.rate, self._settings.volume)
@@ -237,7 +237,8 @@ class Kiosk:
         if self._board is not None:
             self._board.clear()
             self._shown = ()
-        self.session.start()
+        for said in self.session.start(aloud=False):
+            self._spoken(said)
         self._last_activity = self._clock.monotonic()
 
     # ---------------------------------------------------------------- reports

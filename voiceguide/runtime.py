@@ -19,6 +19,7 @@ from voiceguide.dialogue.events import (
     CancelTimer,
     End,
     Heard,
+    Say,
     StartTimer,
     TimerFired,
 )
@@ -65,9 +66,16 @@ class Session:
         """Pending timers: id -> due time. At most one, by the dialogue's design."""
         return dict(self._timers)
 
-    def start(self, first_time: bool = False) -> None:
-        """The welcome; the first time ever, also how to use the guide by voice."""
-        self._carry_out(self._dialogue.welcome(first_time))
+    def start(self, first_time: bool = False, aloud: bool = True) -> list[Say]:
+        """The welcome; the first time ever, also how to use the guide by voice.
+
+        ``aloud=False`` keeps it for "repeat" and returns it for a screen without saying
+        it: a kiosk that forgets a conversation must not speak into an empty bedroom,
+        where the last person may have fallen back asleep."""
+        actions = self._dialogue.welcome(first_time)
+        if aloud:
+            self._carry_out(actions)
+        return [a for a in actions if isinstance(a, Say)]
 
     def progress(self) -> Progress | None:
         """The running routine's step and countdown, for a screen."""
