@@ -16,6 +16,13 @@ from voiceguide.match import EMERGENCY, NO_SLOTS, OUT_OF_SCOPE, Match
 from voiceguide.safety import Triage
 from voiceguide.settings import ListenSettings
 
+UNFIT_HEARINGS = 2
+"""Other hearings that must carry a danger when the best one does not fit the sound.
+Measured on the spoken red-team development set and spoken.tsv (flite kal and awb,
+clean): with one, 135 and 163 of 182 emergencies were caught or asked about, and a
+French sentence was asked about ("really gushing"); never searching unfit hearings, 120
+and 161; with two, 132 and 163, and no foreign sentence of test_odd_audio.py asked."""
+
 
 def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
              triage: Triage | None = None) -> Match:
@@ -23,17 +30,16 @@ def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
     if match.intent == EMERGENCY:
         return match
     doubted = transcript.confidence < settings.asr_floor
-    # Nothing is searched when the recogniser's words do not fit the sound at all
-    # (confidence nought: music, another language), or a television would be asked
-    # "Did you say you're bleeding?" and its silence taken as yes.
-    if triage is not None and transcript.confidence > 0 and (
-            match.outcome != "accept" or transcript.confidence < settings.confirm_floor):
-        for other in transcript.alternatives:
-            finding = triage.assess(other)
-            if finding.emergency:
-                return Match(EMERGENCY, f"{EMERGENCY}.{finding.danger}",
-                             transcript.confidence, NO_SLOTS, "confirm", text=match.text,
-                             confirm=finding.said)
+    if triage is not None and (match.outcome != "accept"
+                               or transcript.confidence < settings.confirm_floor):
+        found = [f for f in map(triage.assess, transcript.alternatives) if f.emergency]
+        # Words that do not fit the sound at all (confidence nought: music, another
+        # language) need the danger in two of the other hearings, or a television would
+        # be asked "Did you say you're bleeding?" and its silence taken as yes.
+        if len(found) >= (UNFIT_HEARINGS if transcript.confidence == 0 else 1):
+            return Match(EMERGENCY, f"{EMERGENCY}.{found[0].danger}",
+                         transcript.confidence, NO_SLOTS, "confirm", text=match.text,
+                         confirm=found[0].said)
     if doubted and match.outcome != OUT_OF_SCOPE:
         return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE,
                        passage=None)
