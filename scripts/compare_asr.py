@@ -1,5 +1,5 @@
 """Spoken intent accuracy of each recogniser setup on rendered speech, per voice and
-noise level: the measurement behind ``voiceguide.asr.select.DEFAULT_VARIANT``.
+noise level: the measurement behind ``voiceguide.asr.choose.DEFAULT_VARIANT``.
 
     python scripts/render_speech.py /tmp/spoken --snr clean,10
     python scripts/compare_asr.py /tmp/spoken [--variants generic,domain,mix]
@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voiceguide.asr import Transcript, transcribe
-from voiceguide.asr.domain import build
+from voiceguide.asr.language_model import build
 from voiceguide.asr.sphinx import PocketSphinxRecognizer
-from voiceguide.audio.pcm import pcm_bytes, read_wav
+from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.guide import Guide
 from voiceguide.match import OUT_OF_SCOPE
 from voiceguide.match.heard import heard_as

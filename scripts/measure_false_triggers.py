@@ -5,7 +5,7 @@ own synthesiser, fed back to its own recogniser as if the microphone heard the s
 
 A sentence is a raw trigger when it is heard as an accepted stop, pause, repeat,
 goodbye or emergency, and a false trigger when the loop's talk-over rules
-(``voiceguide.listen.talk_over``, with the sentence as what is being said) still let
+(``voiceguide.loop.live.talk_over``, with the sentence as what is being said) still let
 it cut the guide off.
 """
 
@@ -22,14 +22,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voiceguide.asr import Recognizer, transcribe
-from voiceguide.asr.select import make_recognizer
-from voiceguide.audio.pcm import RATE
+from voiceguide.asr.choose import make_recognizer
+from voiceguide.audio.wav import RATE
 from voiceguide.guide import Guide
-from voiceguide.listen import BARGE_IN, talk_over
+from voiceguide.loop.live import BARGE_IN, talk_over
 from voiceguide.match.heard import heard_as
-from voiceguide.speaker import DEFAULT_RATE
+from voiceguide.speech.speakers import DEFAULT_RATE
+from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.testing import repertoire
-from voiceguide.tts import Pyttsx3Synthesizer
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voiceguide.asr.domain import cache_root
-from voiceguide.asr.select import make_recognizer
+from voiceguide.asr.choose import make_recognizer
+from voiceguide.asr.language_model import cache_root
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.audio.sources import Quiet, WavSource
 from voiceguide.bench.render import render
@@ -26,9 +26,9 @@ from voiceguide.bench.speech import family_kb, peak_resident_kb
 from voiceguide.captions.board import CaptionBoard
 from voiceguide.clock import ManualClock
 from voiceguide.guide import Guide
-from voiceguide.kiosk import Kiosk, KioskSettings
-from voiceguide.tts import Pyttsx3Synthesizer
-from voiceguide.turnlog import TurnLog
+from voiceguide.loop.kiosk import Kiosk, KioskSettings
+from voiceguide.service.turnlog import TurnLog
+from voiceguide.speech.synth import Pyttsx3Synthesizer
 
 VISIT = ("my calf is cramping", "stop", "why do i get cramps at night", "no thanks",
          "louder please", "goodbye")

@@ -32,14 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import voiceguide.kiosk as kiosk_module  # noqa: E402
+import voiceguide.loop.kiosk as kiosk_module  # noqa: E402
 from voiceguide.audio.sinks import TimelineSink  # noqa: E402
 from voiceguide.audio.sources import Quiet, WavSource  # noqa: E402
 from voiceguide.captions import CaptionBoard, CaptionServer  # noqa: E402
 from voiceguide.clock import SystemClock  # noqa: E402
 from voiceguide.guide import Guide  # noqa: E402
-from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings  # noqa: E402
-from voiceguide.tts import Pyttsx3Synthesizer  # noqa: E402
+from voiceguide.loop.kiosk import DeafRecognizer, Kiosk, KioskSettings  # noqa: E402
+from voiceguide.speech.synth import Pyttsx3Synthesizer  # noqa: E402
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voiceguide.ask import answer_recording  # noqa: E402
-from voiceguide.asr.domain import cache_root  # noqa: E402
-from voiceguide.asr.select import make_recognizer  # noqa: E402
-from voiceguide.audio.pcm import pcm_bytes, read_wav  # noqa: E402
+from voiceguide.asr.choose import make_recognizer  # noqa: E402
+from voiceguide.asr.language_model import cache_root  # noqa: E402
+from voiceguide.audio.wav import pcm_bytes, read_wav  # noqa: E402
 from voiceguide.bench.render import render  # noqa: E402
 from voiceguide.guide import Guide  # noqa: E402
+from voiceguide.loop.ask import answer_recording  # noqa: E402
 from voiceguide.match import EMERGENCY  # noqa: E402
 
 

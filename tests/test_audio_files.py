@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide.audio.pcm import (
+from voiceguide.audio.wav import (
     RATE,
     duration,
     from_bytes,

@@ -133,7 +133,7 @@ def test_say_to_a_file_and_a_missing_input_file(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "said.wav"
     assert main(["say", "Hold the stretch.", "--out", str(out)]) == 0
-    from voiceguide.audio.pcm import read_wav
+    from voiceguide.audio.wav import read_wav
 
     assert 0.5 < read_wav(out).size / 16000 < 5
     assert main(["listen", "--fast", "--input", f"wav:{tmp_path / 'nope.wav'}"]) == 2

@@ -20,7 +20,7 @@ from voiceguide.config import (
 )
 from voiceguide.errors import ConfigError, VoiceguideError
 from voiceguide.settings import Settings
-from voiceguide.speaker import Voice
+from voiceguide.speech.speakers import Voice
 
 EXAMPLE = ROOT / "deploy" / "kiosk.toml"
 

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide.audio.pcm import read_wav
+from voiceguide.audio.wav import read_wav
 from voiceguide.docs import parse_file, parse_text
 from voiceguide.errors import VoiceguideError
 

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ROOT
 from voiceguide.errors import VoiceguideError
-from voiceguide.health import Heartbeat, check, default_health_file
+from voiceguide.service.health import Heartbeat, check, default_health_file
 
 DEPLOY = ROOT / "deploy"
 UNITS = ("voiceguide-kiosk.service", "voiceguide-health.service", "voiceguide-health.timer")
@@ -129,7 +129,7 @@ def test_a_heartbeat_dated_in_the_future_is_not_ok(tmp_path: Path) -> None:
 
 def test_a_killed_kiosk_is_not_running_rather_than_stuck(tmp_path: Path) -> None:
     path = tmp_path / "heartbeat"
-    code = ("import sys, time; from pathlib import Path; from voiceguide.health import "
+    code = ("import sys, time; from pathlib import Path; from voiceguide.service.health import "
             "Heartbeat; Heartbeat(Path(sys.argv[1])).beat(); print('beat', flush=True); "
             "time.sleep(60)")
     kiosk = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT,

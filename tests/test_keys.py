@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from voiceguide.keys import key_command, line_command, read_keys
+from voiceguide.service.keys import key_command, line_command, read_keys
 
 
 def test_each_key_means_one_command() -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ROOT
 from voiceguide.asr import Transcript
-from voiceguide.asr.select import make_recognizer
+from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.audio.sources import AudioSource, Quiet, WavSource
 from voiceguide.captions.board import CaptionBoard
@@ -28,10 +28,10 @@ from voiceguide.clock import ManualClock
 from voiceguide.dialogue.countdown import duration_words
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
-from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings
+from voiceguide.loop.kiosk import DeafRecognizer, Kiosk, KioskSettings
+from voiceguide.service.turnlog import TurnLog
 from voiceguide.settings import ListenSettings
-from voiceguide.tts import Pyttsx3Synthesizer, SpeechEngineError
-from voiceguide.turnlog import TurnLog
+from voiceguide.speech.synth import Pyttsx3Synthesizer, SpeechEngineError
 
 Render = Callable[..., list[Any]]
 

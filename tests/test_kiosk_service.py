@@ -18,8 +18,8 @@ from tests.conftest import ROOT
 from voiceguide.__main__ import main
 from voiceguide.config import MAX_IDLE, MIN_IDLE
 from voiceguide.errors import ConfigError
-from voiceguide.kiosk_service import EXIT_CONFIG, idle_timeout
-from voiceguide.sdnotify import Notifier
+from voiceguide.service.kiosk_service import EXIT_CONFIG, idle_timeout
+from voiceguide.service.sdnotify import Notifier
 
 QUIET = ["--input", "wav:0.5", "--fast", "--captions", "127.0.0.1:0"]
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from voiceguide.__main__ import main
-from voiceguide.audio.pcm import RATE, read_wav, write_wav
+from voiceguide.audio.wav import RATE, read_wav, write_wav
 
 FOREIGN = (
     ("fr", "Bonjour, quel temps fera-t-il demain à Paris ?"),

@@ -10,8 +10,8 @@ import pytest
 
 import voiceguide
 from voiceguide.guide import Guide
+from voiceguide.speech.synth import sentences
 from voiceguide.testing import repertoire
-from voiceguide.tts import sentences
 
 DOSE = re.compile(r"\b(\d+|one|two|three|four|five|six|ten|twenty)\s*"
                   r"(mg|milligrams?|grams?|pills?|tablets?|capsules?|doses?)\b", re.I)

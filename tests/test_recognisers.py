@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from voiceguide.asr.domain import EXTRA_DICT, build, read_dictionary, sentences, stock_model_dir
-from voiceguide.asr.select import find_vosk_model, make_recognizer
+from voiceguide.asr.choose import find_vosk_model, make_recognizer
+from voiceguide.asr.language_model import (
+    EXTRA_DICT,
+    build,
+    read_dictionary,
+    sentences,
+    stock_model_dir,
+)
 from voiceguide.errors import ModelError
 from voiceguide.guide import Guide
 from voiceguide.kb import load_knowledge_base
@@ -68,7 +74,7 @@ def test_vosk_recognises_speech_when_a_model_is_installed(guide: Guide, speech) 
         pytest.skip("no Vosk model installed (this machine cannot download one); run "
                     "`voiceguide models download` to include this test")
     from voiceguide.asr import transcribe
-    from voiceguide.audio.pcm import pcm_bytes, read_wav
+    from voiceguide.audio.wav import pcm_bytes, read_wav
 
     recognizer = make_recognizer(guide.kb, "vosk", path)
     clip = speech([("cramp.relief", "my calf is cramping")])[0]
@@ -84,7 +90,7 @@ def test_pocketsphinx_decodes_in_its_own_process_and_survives_losing_it(
     import signal
 
     from voiceguide.asr import transcribe
-    from voiceguide.audio.pcm import pcm_bytes, read_wav
+    from voiceguide.audio.wav import pcm_bytes, read_wav
 
     clip = speech([("cramp.relief", "my calf is cramping")])[0].path
     pcm = pcm_bytes(read_wav(clip))
@@ -101,7 +107,7 @@ def test_pocketsphinx_decodes_in_its_own_process_and_survives_losing_it(
 
 def test_a_broken_pocketsphinx_dictionary_is_one_line_naming_the_problem(
         guide: Guide, tmp_path: Path) -> None:
-    from voiceguide.asr.domain import LanguageModel
+    from voiceguide.asr.language_model import LanguageModel
     from voiceguide.asr.sphinx import PocketSphinxRecognizer
 
     model = build(guide.kb, "domain", cache=tmp_path)

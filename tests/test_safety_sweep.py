@@ -12,8 +12,8 @@ import pytest
 
 from voiceguide.guide import Guide
 from voiceguide.match import EMERGENCY, NO_SLOTS, Alternative, Match, Passage
+from voiceguide.speech.synth import sentences
 from voiceguide.testing import Night
-from voiceguide.tts import sentences
 
 DATA = Path(__file__).resolve().parent / "data" / "safety" / "redteam_dev.tsv"
 NUMBER = "your local emergency number"

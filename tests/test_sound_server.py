@@ -39,14 +39,14 @@ import numpy as np
 import pytest
 
 from voiceguide.asr import transcribe
-from voiceguide.asr.select import make_recognizer
-from voiceguide.audio.pcm import RATE, pcm_bytes, read_wav
+from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import OUTPUT_LATENCY, SoundDeviceSink
 from voiceguide.audio.sources import FRAME_SAMPLES, MicrophoneSource, microphone_available
+from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
 from voiceguide.clock import SystemClock
 from voiceguide.guide import Guide
-from voiceguide.speaker import Voice
-from voiceguide.tts import Pyttsx3Synthesizer, sentences
+from voiceguide.speech.speakers import Voice
+from voiceguide.speech.synth import Pyttsx3Synthesizer, sentences
 
 Render = Callable[..., list[Any]]
 

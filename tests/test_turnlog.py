@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide.errors import LogFileError
-from voiceguide.turnlog import TurnLog, TurnRecord
+from voiceguide.service.turnlog import TurnLog, TurnRecord
 
 AT = 1_700_000_000.1234
 RECORD = TurnRecord(at=AT, intent="cramp_now", confidence=0.87654, latency_ms=412.345,

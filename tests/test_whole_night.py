@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests.test_kiosk import Day
-from voiceguide.audio.pcm import RATE
 from voiceguide.audio.sources import AudioSource, Quiet
+from voiceguide.audio.wav import RATE
 from voiceguide.bench.render import write_wav
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide

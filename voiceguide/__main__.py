@@ -15,17 +15,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from voiceguide import __version__, hands_free, kiosk_service
+from voiceguide import __version__, hands_free
 from voiceguide.audio.sources import microphone_available
 from voiceguide.clock import SystemClock
 from voiceguide.config import KioskConfig, load_config
 from voiceguide.errors import InputFileError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.hands_free import add_file_options, add_loop_options, add_voice_options
-from voiceguide.runtime import Session, run_live
-from voiceguide.script import run_script
+from voiceguide.loop.script import run_script
+from voiceguide.loop.session import Session, run_live
+from voiceguide.service import kiosk_service
 from voiceguide.settings import DEFAULT_EMERGENCY_NUMBER, Settings
-from voiceguide.speaker import TerminalSpeaker
+from voiceguide.speech.speakers import TerminalSpeaker
 
 BATCH_SIZE = 2048
 """Utterances matched per similarity call in ``match --batch``."""

@@ -19,11 +19,11 @@ from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
-from voiceguide.asr.select import ENGINES
+from voiceguide.asr.choose import ENGINES
 from voiceguide.captions.access import MIN_TOKEN
 from voiceguide.captions.night import NightDimming
 from voiceguide.errors import ConfigError
-from voiceguide.health import default_health_file
+from voiceguide.service.health import default_health_file
 from voiceguide.settings import (
     ACTIVATIONS,
     DEFAULT_EMERGENCY_NUMBER,
@@ -31,7 +31,7 @@ from voiceguide.settings import (
     ListenSettings,
     Settings,
 )
-from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
+from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
 
 MIN_VOLUME, MAX_VOLUME = 0.05, 1.0
 """The range ``--volume`` accepts: below 0.05 nobody hears the guide at all."""

@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from voiceguide.ask import answer_recording, hear
 from voiceguide.asr import Recognizer
-from voiceguide.asr.select import make_recognizer
-from voiceguide.audio.pcm import pcm_bytes, read_wav
+from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, WavSink
 from voiceguide.audio.sources import (
     AudioSource,
@@ -28,18 +26,20 @@ from voiceguide.audio.sources import (
     WavSource,
     parse_input,
 )
+from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.clock import Clock, ManualClock, SystemClock
 from voiceguide.config import MAX_VOLUME, MIN_VOLUME
 from voiceguide.dialogue.events import Say, SetVoice, SpeechEvent
 from voiceguide.errors import AudioFileError, PrefsError, VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.keys import read_keys
-from voiceguide.listen import HeardTurn, VoiceLoop, WakeSpotter
+from voiceguide.loop.ask import answer_recording, hear
+from voiceguide.loop.live import HeardTurn, VoiceLoop, WakeSpotter
+from voiceguide.loop.session import Session
 from voiceguide.prefs import Prefs, load_prefs, save_prefs
-from voiceguide.runtime import Session
-from voiceguide.speaker import MAX_RATE, MIN_RATE, Voice, stamp
-from voiceguide.speech_out import VoiceSpeaker
-from voiceguide.tts import Pyttsx3Synthesizer, Synthesizer, voices
+from voiceguide.service.keys import read_keys
+from voiceguide.speech.speakers import MAX_RATE, MIN_RATE, Voice, stamp
+from voiceguide.speech.synth import Pyttsx3Synthesizer, Synthesizer, voices
+from voiceguide.speech.voiced import VoiceSpeaker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ def models(argv: Sequence[str]) -> int:
 
 def health(args: argparse.Namespace) -> int:
     """No guide is loaded: a timer runs this every minute."""
-    from voiceguide.health import check, default_health_file, valid_limit
+    from voiceguide.service.health import check, default_health_file, valid_limit
 
     fresh, line = check(args.file or default_health_file(), valid_limit(args.limit))
     print(line)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from voiceguide.config import MAX_VOLUME, MIN_VOLUME
 from voiceguide.errors import PrefsError
-from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
+from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
 
 _LOGGER = logging.getLogger(__name__)
 

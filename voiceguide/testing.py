@@ -8,9 +8,9 @@ from collections.abc import Callable
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import Say
 from voiceguide.guide import Guide
+from voiceguide.loop.session import Session, advance
 from voiceguide.match import EMERGENCY, NO_SLOTS, Alternative, Match
-from voiceguide.runtime import Session, advance
-from voiceguide.speaker import RecordingSpeaker
+from voiceguide.speech.speakers import RecordingSpeaker
 
 
 class Night:
@@ -81,7 +81,7 @@ def repertoire(guide: Guide, minutes: float = 15) -> list[str]:
     Its own voice coming back through a microphone must never trigger anything, and
     this is the audio that proves it.
     """
-    from voiceguide.tts import sentences
+    from voiceguide.speech.synth import sentences
 
     said: dict[str, None] = {}
     for intent in guide.kb.intents.values():

@@ -11,7 +11,7 @@ import weakref
 from pathlib import Path
 
 from voiceguide.asr import Transcript
-from voiceguide.asr.domain import LanguageModel, stock_model_dir
+from voiceguide.asr.language_model import LanguageModel, stock_model_dir
 from voiceguide.errors import ModelError
 
 WORKER = Path(__file__).with_name("sphinx_worker.py")
@@ -93,9 +93,7 @@ class _Worker:
 
     def __init__(self, config: dict[str, object]) -> None:
         self._process = subprocess.Popen(
-            # -P: not its own folder first on the path, where select.py would
-            # shadow the standard library's.
-            [sys.executable, "-P", str(WORKER), json.dumps(config)],
+            [sys.executable, str(WORKER), json.dumps(config)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._finalizer = weakref.finalize(self, _close, self._process)
         ready = self._process.stdout.readline() if self._process.stdout else b""

@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 
-from voiceguide.audio.pcm import RATE
+from voiceguide.audio.wav import RATE
 
 _NOTES: dict[str, tuple[tuple[float, float], ...]] = {
     # (frequency in Hz, seconds); frequency 0 is a rest.

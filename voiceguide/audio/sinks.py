@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.audio.pcm import RATE, write_wav
+from voiceguide.audio.wav import RATE, write_wav
 from voiceguide.clock import Clock
 from voiceguide.errors import AudioDeviceError
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.audio.pcm import RATE, pcm_bytes, read_wav
+from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
 from voiceguide.clock import Clock, ManualClock
 from voiceguide.errors import AudioDeviceError, AudioFileError
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.audio.pcm import read_wav
+from voiceguide.audio.wav import read_wav
 from voiceguide.docs import parse_file
 from voiceguide.errors import VoiceguideError
 
@@ -120,7 +120,7 @@ def fuzz(seconds: float, keep: Path, seed: int = 7) -> list[FuzzResult]:
     rng = random.Random(seed)
     seeds = _seed_wavs(rng)
     # A cut file is read with a warning each time; thousands would bury the table.
-    logging.getLogger("voiceguide.audio.pcm").setLevel(logging.ERROR)
+    logging.getLogger("voiceguide.audio.wav").setLevel(logging.ERROR)
 
     def wav() -> bytes:
         return _mutate(rng.choice(seeds), rng)

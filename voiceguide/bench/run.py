@@ -18,8 +18,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from voiceguide.asr.domain import cache_root
-from voiceguide.asr.select import DEFAULT_VARIANT
+from voiceguide.asr.choose import DEFAULT_VARIANT
+from voiceguide.asr.language_model import cache_root
 from voiceguide.bench import render
 from voiceguide.bench.fuzz import fuzz
 from voiceguide.bench.labelled import DEV_SET, SPOKEN_SET, Row, check_intents, read_rows
@@ -42,8 +42,8 @@ from voiceguide.bench.speech import (
 )
 from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.speaker import Voice
-from voiceguide.tts import Pyttsx3Synthesizer
+from voiceguide.speech.speakers import Voice
+from voiceguide.speech.synth import Pyttsx3Synthesizer
 
 DOCS = DEV_SET.parent.parent.parent / "docs"
 FULL_VOICES = ("espeak:en-us:150", "espeak:en-us+m3:135", "espeak:en-us+f3:160")

@@ -18,19 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voiceguide.ask import answer_recording
 from voiceguide.asr import Recognizer
-from voiceguide.asr.domain import build, spoken_form
-from voiceguide.asr.select import DEFAULT_VARIANT, find_vosk_model
-from voiceguide.audio.pcm import pcm_bytes, read_wav
+from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model
+from voiceguide.asr.language_model import build, spoken_form
+from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.bench.labelled import OUT_OF_SCOPE
 from voiceguide.bench.render import RenderedClip
 from voiceguide.bench.scoring import percentile, share, word_errors
 from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
+from voiceguide.loop.ask import answer_recording
 from voiceguide.match import EMERGENCY
-from voiceguide.speaker import Voice
-from voiceguide.tts import Synthesizer
+from voiceguide.speech.speakers import Voice
+from voiceguide.speech.synth import Synthesizer
 
 SPHINX_VARIANTS = ("generic", "domain", "mix")
 BYTES_PER_SECOND = 32000
@@ -54,7 +54,7 @@ class Setup:
     def make(self, guide: Guide) -> Recognizer:
         extra = (guide.settings.listen.wake_phrase,)
         if self.engine == "vosk":
-            from voiceguide.asr.select import make_recognizer
+            from voiceguide.asr.choose import make_recognizer
 
             return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
         from voiceguide.asr.sphinx import PocketSphinxRecognizer
@@ -215,7 +215,7 @@ def _status_kb(status: Path, field: str) -> int:
 def probe_main(argv: Sequence[str]) -> int:
     """Child side of :func:`footprint`: ``ready`` once listening could start, then the
     answer to one clip, so its peak memory covers recognition and speech."""
-    from voiceguide.tts import Pyttsx3Synthesizer
+    from voiceguide.speech.synth import Pyttsx3Synthesizer
 
     engine, variant, wav = argv
     guide = Guide.load()

@@ -39,7 +39,7 @@ def english() -> frozenset[str]:
     """The recogniser's pronouncing dictionary as a word list: a word found there is
     an English word, not a slip, and is left alone. Empty without PocketSphinx."""
     try:
-        from voiceguide.asr.domain import dictionary_words
+        from voiceguide.asr.language_model import dictionary_words
 
         return dictionary_words()
     except (ImportError, OSError):

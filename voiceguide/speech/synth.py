@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.audio.pcm import read_wav
+from voiceguide.audio.wav import read_wav
 from voiceguide.errors import AudioFileError, VoiceguideError
 
 _LOGGER = logging.getLogger(__name__)

@@ -15,13 +15,13 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.audio.earcons import earcon
-from voiceguide.audio.pcm import RATE
 from voiceguide.audio.sinks import AudioSink
+from voiceguide.audio.wav import RATE
 from voiceguide.clock import Clock
 from voiceguide.dialogue.events import Earcon, Pause, Say, SetVoice, SpeechEvent, StopSpeaking
 from voiceguide.errors import VoiceguideError
-from voiceguide.speaker import Voice, chime_text
-from voiceguide.tts import Synthesizer, sentences
+from voiceguide.speech.speakers import Voice, chime_text
+from voiceguide.speech.synth import Synthesizer, sentences
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
-from voiceguide.audio.vad import has_speech
+from voiceguide.audio.endpoint import has_speech
 from voiceguide.guide import Guide
 from voiceguide.match import Match
 from voiceguide.match.heard import heard_as
-from voiceguide.tts import Synthesizer, sentences
+from voiceguide.speech.synth import Synthesizer, sentences
 
 
 @dataclass(frozen=True, slots=True)

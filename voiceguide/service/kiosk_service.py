@@ -16,7 +16,7 @@ import sys
 import threading
 
 from voiceguide.asr import Recognizer
-from voiceguide.asr.select import make_recognizer
+from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, TimelineSink, WavSink
 from voiceguide.audio.sources import AudioSource, MicrophoneSource, WavSource, parse_input
 from voiceguide.captions.board import CaptionBoard
@@ -33,12 +33,12 @@ from voiceguide.errors import (
 )
 from voiceguide.guide import Guide
 from voiceguide.hands_free import output_path
-from voiceguide.health import Heartbeat
-from voiceguide.keys import read_keys
-from voiceguide.kiosk import DeafRecognizer, Kiosk, KioskSettings
-from voiceguide.sdnotify import notifier
-from voiceguide.tts import Pyttsx3Synthesizer, Synthesizer
-from voiceguide.turnlog import TurnLog
+from voiceguide.loop.kiosk import DeafRecognizer, Kiosk, KioskSettings
+from voiceguide.service.health import Heartbeat
+from voiceguide.service.keys import read_keys
+from voiceguide.service.sdnotify import notifier
+from voiceguide.service.turnlog import TurnLog
+from voiceguide.speech.synth import Pyttsx3Synthesizer, Synthesizer
 
 EXIT_CONFIG = 78
 """EX_CONFIG: the kiosk's unit does not restart on it, since only an edit can fix it."""

@@ -22,16 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
-from voiceguide.audio.pcm import RATE
+from voiceguide.audio.endpoint import ENDPOINT_WINDOW, Endpointer, Utterance
 from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import AudioSource
-from voiceguide.audio.vad import ENDPOINT_WINDOW, Endpointer, Utterance
+from voiceguide.audio.wav import RATE
+from voiceguide.loop.session import Session
 from voiceguide.match import EMERGENCY, Match
 from voiceguide.match.heard import heard_as
 from voiceguide.match.normalize import plain, stem
-from voiceguide.runtime import Session
 from voiceguide.settings import ListenSettings
-from voiceguide.speech_out import VoiceSpeaker
+from voiceguide.speech.voiced import VoiceSpeaker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class WakeSpotter:
     def __init__(self, phrase: str, threshold: float) -> None:
         from pocketsphinx import Decoder
 
-        from voiceguide.asr.domain import LanguageModel
+        from voiceguide.asr.language_model import LanguageModel
         from voiceguide.asr.sphinx import decoder_config
 
         self.phrase = phrase

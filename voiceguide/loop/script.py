@@ -22,8 +22,8 @@ from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import SpeechEvent
 from voiceguide.errors import ScriptError
 from voiceguide.guide import Guide
-from voiceguide.runtime import Session, Turn, advance
-from voiceguide.speaker import Spoken, stamp, transcript_line
+from voiceguide.loop.session import Session, Turn, advance
+from voiceguide.speech.speakers import Spoken, stamp, transcript_line
 
 MAX_WAIT = 24 * 3600
 """A wait longer than a day is a typing mistake, not a night."""

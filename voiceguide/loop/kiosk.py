@@ -36,15 +36,15 @@ from voiceguide.clock import Clock, ManualClock
 from voiceguide.dialogue.events import Say, SpeechEvent
 from voiceguide.errors import VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.health import Heartbeat
-from voiceguide.listen import HeardTurn, VoiceLoop
-from voiceguide.runtime import Session
-from voiceguide.sdnotify import Notifier
+from voiceguide.loop.live import HeardTurn, VoiceLoop
+from voiceguide.loop.session import Session
+from voiceguide.service.health import Heartbeat
+from voiceguide.service.sdnotify import Notifier
+from voiceguide.service.turnlog import TurnLog, TurnRecord
 from voiceguide.settings import ListenSettings
-from voiceguide.speaker import DEFAULT_RATE, DEFAULT_VOLUME, Voice
-from voiceguide.speech_out import VoiceSpeaker
-from voiceguide.tts import Synthesizer
-from voiceguide.turnlog import TurnLog, TurnRecord
+from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, Voice
+from voiceguide.speech.synth import Synthesizer
+from voiceguide.speech.voiced import VoiceSpeaker
 
 _LOGGER = logging.getLogger(__name__)
 

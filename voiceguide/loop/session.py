@@ -27,7 +27,7 @@ from voiceguide.dialogue.player import Progress
 from voiceguide.guide import Guide
 from voiceguide.match import Match
 from voiceguide.safety import Triage
-from voiceguide.speaker import Speaker
+from voiceguide.speech.speakers import Speaker
 
 _LOGGER = logging.getLogger(__name__)
 

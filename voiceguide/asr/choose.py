@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 from voiceguide.asr import Recognizer
-from voiceguide.asr.domain import build, sentences
 from voiceguide.asr.download import default_models_dir
+from voiceguide.asr.language_model import build, sentences
 from voiceguide.errors import ModelError
 from voiceguide.kb import KnowledgeBase
 
