@@ -27,7 +27,7 @@ from voiceguide.audio.wav import RATE
 from voiceguide.guide import Guide
 from voiceguide.loop.live import BARGE_IN, talk_over
 from voiceguide.match.heard import heard_as
-from voiceguide.speech.speakers import DEFAULT_RATE
+from voiceguide.settings import VoiceSettings
 from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.testing import repertoire
 
@@ -63,7 +63,7 @@ def hear_back(guide: Guide, recognizer: Recognizer, synth: Pyttsx3Synthesizer,
     settings = guide.settings.listen
     echoes = []
     for n, sentence in enumerate(sentences):
-        samples = with_noise(synth.render(sentence, DEFAULT_RATE), snr_db, n)
+        samples = with_noise(synth.render(sentence, VoiceSettings().rate), snr_db, n)
         quiet = np.zeros(RATE // 4)
         pcm = (np.concatenate([quiet, samples, quiet]) * 32767).astype("<i2").tobytes()
         transcript = transcribe(recognizer, pcm)

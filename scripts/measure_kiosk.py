@@ -13,6 +13,7 @@ import io
 import sys
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,8 +27,9 @@ from voiceguide.bench.speech import family_kb, peak_resident_kb
 from voiceguide.captions.board import CaptionBoard
 from voiceguide.clock import ManualClock
 from voiceguide.guide import Guide
-from voiceguide.loop.kiosk import Kiosk, KioskSettings
+from voiceguide.loop.kiosk import Kiosk
 from voiceguide.service.turnlog import TurnLog
+from voiceguide.settings import KioskSettings
 from voiceguide.speech.synth import Pyttsx3Synthesizer
 
 VISIT = ("my calf is cramping", "stop", "why do i get cramps at night", "no thanks",
@@ -69,7 +71,8 @@ def main() -> None:
     clock = ManualClock()
     counter = Counter()
     board = CaptionBoard(clock.monotonic)
-    kiosk = Kiosk(guide, KioskSettings(idle_timeout=IDLE_TIMEOUT), clock=clock,
+    kiosk = Kiosk(guide, settings=replace(guide.settings, kiosk=KioskSettings(IDLE_TIMEOUT)),
+                  clock=clock,
                   recognizer=make_recognizer(guide.kb, "pocketsphinx"),
                   synth=Pyttsx3Synthesizer(), sink=TimelineSink(clock),
                   open_source=lambda: WavSource(items, clock, fast=True,

@@ -38,7 +38,7 @@ from voiceguide.audio.sources import Quiet, WavSource  # noqa: E402
 from voiceguide.captions import CaptionBoard, CaptionServer  # noqa: E402
 from voiceguide.clock import SystemClock  # noqa: E402
 from voiceguide.guide import Guide  # noqa: E402
-from voiceguide.loop.kiosk import DeafRecognizer, Kiosk, KioskSettings  # noqa: E402
+from voiceguide.loop.kiosk import DeafRecognizer, Kiosk  # noqa: E402
 from voiceguide.speech.synth import Pyttsx3Synthesizer  # noqa: E402
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -142,7 +142,7 @@ def button_flood(guide: Guide, gap: float, presses: int = 200) -> dict[str, floa
     clock = SystemClock()
     board = CaptionBoard(clock.monotonic)
     turns = Turns()
-    machine = Kiosk(guide, KioskSettings(), clock=clock, recognizer=DeafRecognizer(),
+    machine = Kiosk(guide, clock=clock, recognizer=DeafRecognizer(),
                     synth=Pyttsx3Synthesizer(), sink=TimelineSink(clock),
                     open_source=lambda: WavSource([Quiet(8.0)], clock, fast=False),
                     board=board, heartbeat=turns)  # type: ignore[arg-type]

@@ -30,9 +30,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, load_script
-from voiceguide.captions import CaptionBoard, CaptionServer, parse_address
+from voiceguide.captions import CaptionBoard, CaptionServer
 from voiceguide.captions.night import NightDimming
 from voiceguide.captions.server import client_allowed, host_is_local
+from voiceguide.configure import load_settings
 from voiceguide.errors import VoiceguideError
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -145,17 +146,19 @@ def test_the_buttons_reach_the_guide_and_unknown_ones_are_refused() -> None:
     ("[::1]:8765", ("::1", 8765)),
 ])
 def test_a_captions_address_is_read_as_host_and_port(text: str, address: tuple[str, int]) -> None:
-    assert parse_address(text) == address
+    given = {"captions.address": ("--captions", text), "captions.allow_remote":
+             ("--allow-remote", True), "captions.hosts": ("--hosts", ["kiosk.local"])}
+    assert load_settings(None, given).captions.address == address
 
 
 @pytest.mark.parametrize("text", ["8765", "127.0.0.1", ":8765", "127.0.0.1:http",
                                   "127.0.0.1:70000", "::1:8765", "[]:8765", "x"])
 def test_a_bad_captions_address_says_what_to_give(text: str) -> None:
     with pytest.raises(VoiceguideError) as error:
-        parse_address(text)
+        load_settings(None, {"captions.address": ("--captions", text)})
     message = str(error.value)
-    assert message == (f"--captions {text!r} is not HOST:PORT; give for example "
-                       "127.0.0.1:8765") and "\n" not in message
+    assert message.startswith(f"--captions {text} ") and "\n" not in message
+    assert "is not HOST:PORT" in message or "give 0 to 65535" in message
 
 
 @pytest.mark.parametrize(("address", "local"), [

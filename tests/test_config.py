@@ -1,28 +1,29 @@
-"""The kiosk's TOML file: the shipped example is the defaults, and every mistake an
-operator can make stops the kiosk with one line naming the file and the key."""
+"""The settings: one tree whose defaults a TOML file and the command line override, each
+value checked the same way; the shipped example is the defaults, and every mistake an
+operator can make stops the guide with one line naming the file and the key (or the
+option)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from voiceguide.captions.night import NightDimming
-from voiceguide.config import (
-    _SCHEMA,
-    CaptionsConfig,
-    KioskConfig,
-    LoopConfig,
-    SpeechConfig,
-    load_config,
-)
+from voiceguide.configure import _SCHEMA, load_settings
 from voiceguide.errors import ConfigError, VoiceguideError
-from voiceguide.settings import Settings
-from voiceguide.speech.speakers import Voice
+from voiceguide.service.health import default_health_file
+from voiceguide.settings import KioskSettings, Settings, VoiceSettings
+from voiceguide.speech.voice import Voice
 
-EXAMPLE = ROOT / "deploy" / "kiosk.toml"
+EXAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "kiosk.toml"
+
+
+def load_config(path: Path) -> Settings:
+    """The file's settings, forgetting which keys it gave (to compare with defaults)."""
+    return replace(load_settings(path), given=frozenset())
 
 
 def write(folder: Path, text: str) -> Path:
@@ -32,32 +33,31 @@ def write(folder: Path, text: str) -> Path:
 
 
 def test_the_shipped_example_is_the_defaults() -> None:
-    assert load_config(EXAMPLE) == KioskConfig()
+    assert load_config(EXAMPLE) == Settings()
 
 
 def test_the_shipped_example_has_every_key_with_a_comment() -> None:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     keys = [n for n, line in enumerate(lines) if "=" in line and not line.startswith("#")]
     # Every key the loader knows is in the example, once.
-    assert len(keys) == sum(len(checks) for _, checks in _SCHEMA.values())
+    assert len(keys) == sum(len(checks) for checks in _SCHEMA.values())
     for n in keys:
         assert lines[n - 1].startswith("#"), f"no comment above {lines[n]!r}"
 
 
 def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
-    assert load_config(write(tmp_path, "")) == KioskConfig()
+    assert load_config(write(tmp_path, "")) == Settings()
 
 
-def test_the_defaults_are_the_command_lines() -> None:
-    config = KioskConfig()
-    assert config.settings() == Settings()
-    assert (config.speech.rate, config.speech.volume) == (Voice().rate, Voice().volume)
+def test_the_voice_starts_as_the_settings_say() -> None:
+    assert Voice.of(Settings().voice) == Voice()
 
 
 def test_the_heartbeat_defaults_to_systemds_runtime_folder(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNTIME_DIRECTORY", "/run/voiceguide")
-    assert LoopConfig().health_file == Path("/run/voiceguide/heartbeat")
+    assert Settings().kiosk.health_file is None, "the service's own place"
+    assert default_health_file() == Path("/run/voiceguide/heartbeat")
 
 
 def test_every_key_is_read_and_paths_are_taken_from_the_files_folder(
@@ -91,19 +91,19 @@ allow_remote = false
 file = "logs/turns.jsonl"
 transcripts = true
 """)
-    config = load_config(path)
-    assert config.listen.wake_phrase == "hello kiosk"
-    assert config.speech == SpeechConfig("english-us", 120, 1.0)
-    assert config.recogniser.model == tmp_path / "vosk-model"
-    assert config.guide.docs == tmp_path / "clinic.json"
-    assert config.guide.content == tmp_path / "content"
-    assert config.kiosk == LoopConfig(60.0, tmp_path / "run" / "heartbeat")
-    assert config.captions == CaptionsConfig(False, ("::1", 9000), False)
-    assert config.log.file == tmp_path / "logs" / "turns.jsonl"
-    assert config.log.transcripts is True
-    settings = config.settings()
-    assert settings.listen.activation == "wake"
+    settings = load_config(path)
     assert settings.listen.wake_phrase == "hello kiosk"
+    assert settings.voice == VoiceSettings("english-us", 120, 1.0)
+    assert settings.recogniser.model == tmp_path / "vosk-model"
+    assert settings.guide.docs == tmp_path / "clinic.json"
+    assert settings.guide.content == tmp_path / "content"
+    assert settings.kiosk == KioskSettings(60.0, tmp_path / "run" / "heartbeat")
+    captions = settings.captions
+    assert (captions.enabled, captions.address, captions.allow_remote) == (
+        False, ("::1", 9000), False)
+    assert settings.log.file == tmp_path / "logs" / "turns.jsonl"
+    assert settings.log.transcripts is True
+    assert settings.listen.activation == "wake"
     assert settings.dialogue.emergency_number == "nine nine nine"
 
 
@@ -117,16 +117,16 @@ def test_a_remote_address_is_allowed_when_the_operator_says_so(tmp_path: Path) -
 
 
 def test_night_dimming_is_read_as_local_times(tmp_path: Path) -> None:
-    assert CaptionsConfig().night is None, "off unless asked for"
+    assert NightDimming.of(Settings().captions) is None, "off unless asked for"
     path = write(tmp_path, '[captions]\nnight_from = "21:30"\nnight_brightness = 0.3\n')
-    night = load_config(path).captions.night
+    night = NightDimming.of(load_config(path).captions)
     assert night == NightDimming(dt_time(21, 30), dt_time(7), 0.3)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_bytes(b"\xef\xbb\xbf[speech]\nrate = 100\n")
-    assert load_config(path).speech.rate == 100
+    assert load_config(path).voice.rate == 100
 
 
 BAD = [
@@ -164,7 +164,7 @@ BAD = [
     ('[captions]\naddress = "::1:8765"', "is not HOST:PORT"),
     ('[captions]\naddress = "localhost:http"', "is not HOST:PORT"),
     ('[captions]\naddress = "localhost:²"', "is not HOST:PORT"),
-    ('[captions]\naddress = "127.0.0.1:99999"', "has a port out of range; give 1 to 65535"),
+    ('[captions]\naddress = "127.0.0.1:99999"', "has a port out of range; give 0 to 65535"),
     ('[captions]\naddress = "0.0.0.0:8765"',
      '[captions] address = "0.0.0.0:8765" is not a loopback address'),
     ('[captions]\naddress = "kiosk.local:8765"', "is not a loopback address"),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import DATA, SHARED, load_script
-from voiceguide.__main__ import main
+from voiceguide.cli import main
 from voiceguide.docs import Section, answer
 from voiceguide.docs.answer import DocRetriever, DocsMatcher, spoken_summary
 from voiceguide.docs.builder import build_index

@@ -13,17 +13,18 @@ import pytest
 from tests.conftest import load_script
 from voiceguide.asr import Transcript
 from voiceguide.asr.choose import make_recognizer
+from voiceguide.asr.wake import WakeSpotter
 from voiceguide.audio.sinks import TimelineSink, WavSink
 from voiceguide.audio.sources import Quiet, WavSource
 from voiceguide.audio.wav import RATE, pcm_bytes, read_wav, write_wav
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import Say
 from voiceguide.guide import Guide
-from voiceguide.loop.live import HeardTurn, VoiceLoop, WakeSpotter, is_echo, talk_over
+from voiceguide.loop.live import HeardTurn, VoiceLoop, is_echo, talk_over
 from voiceguide.loop.session import Session
 from voiceguide.settings import ListenSettings
-from voiceguide.speech.speakers import Voice
 from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
 from voiceguide.testing import repertoire
 

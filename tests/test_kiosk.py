@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ from voiceguide.clock import ManualClock
 from voiceguide.dialogue.countdown import duration_words
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
-from voiceguide.loop.kiosk import DeafRecognizer, Kiosk, KioskSettings
+from voiceguide.loop.kiosk import DeafRecognizer, Kiosk
 from voiceguide.service.turnlog import TurnLog
-from voiceguide.settings import ListenSettings
+from voiceguide.settings import KioskSettings, ListenSettings
 from voiceguide.speech.synth import Pyttsx3Synthesizer, SpeechEngineError
 
 Render = Callable[..., list[Any]]
@@ -72,7 +73,8 @@ class Day:
         self.sink = TimelineSink(self.clock)
         self._plan: Iterator[Callable[[], AudioSource]] = iter(())
         self.kiosk = Kiosk(
-            guide, KioskSettings(idle_timeout=idle_timeout), clock=self.clock,
+            guide, settings=replace(guide.settings, kiosk=KioskSettings(idle_timeout)),
+            clock=self.clock,
             recognizer=recognizer or make_recognizer(guide.kb, "pocketsphinx"),
             synth=Pyttsx3Synthesizer() if synth == "real" else synth, sink=self.sink,
             open_source=lambda: next(self._plan)(), board=self.board,
@@ -443,7 +445,7 @@ def test_the_screen_is_told_when_the_guide_listens_and_talk_is_pressed(
 def test_a_flood_of_button_presses_is_one_press(guide: Guide) -> None:
     clock = ManualClock()
     board = CaptionBoard(clock.monotonic)
-    kiosk = Kiosk(guide, KioskSettings(), clock=clock, recognizer=DeafRecognizer(),
+    kiosk = Kiosk(guide, clock=clock, recognizer=DeafRecognizer(),
                   synth=None, sink=TimelineSink(clock), open_source=absent, board=board)
     for _ in range(200):
         board.press("repeat")

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide.__main__ import main
 from voiceguide.audio.wav import RATE, read_wav, write_wav
+from voiceguide.cli import main
 
 FOREIGN = (
     ("fr", "Bonjour, quel temps fera-t-il demain à Paris ?"),

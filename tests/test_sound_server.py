@@ -45,8 +45,8 @@ from voiceguide.audio.sources import FRAME_SAMPLES, MicrophoneSource, microphone
 from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
 from voiceguide.clock import SystemClock
 from voiceguide.guide import Guide
-from voiceguide.speech.speakers import Voice
 from voiceguide.speech.synth import Pyttsx3Synthesizer, sentences
+from voiceguide.speech.voice import Voice
 
 Render = Callable[..., list[Any]]
 

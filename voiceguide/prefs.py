@@ -18,20 +18,21 @@ import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from voiceguide.config import MAX_VOLUME, MIN_VOLUME
 from voiceguide.errors import PrefsError
-from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
+from voiceguide.settings import VoiceSettings
+from voiceguide.speech.voice import Voice
 
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_ENV = "VOICEGUIDE_CONFIG_DIR"
+_VOICE = VoiceSettings()
 FILE_NAME = "settings.json"
 
 
 @dataclass(frozen=True, slots=True)
 class Prefs:
-    rate: int = DEFAULT_RATE
-    volume: float = DEFAULT_VOLUME
+    rate: int = _VOICE.rate
+    volume: float = _VOICE.volume
     voice: str = ""
     """An id from ``voiceguide voices``; empty for the engine's default."""
     intro_done: bool = False
@@ -72,7 +73,8 @@ def load_prefs(path: Path | None = None, defaults: Prefs | None = None) -> Prefs
     return prefs
 
 
-_RANGES = {"rate": (MIN_RATE, MAX_RATE), "volume": (MIN_VOLUME, MAX_VOLUME)}
+_RANGES = {"rate": (VoiceSettings.MIN_RATE, VoiceSettings.MAX_RATE),
+           "volume": (VoiceSettings.MIN_VOLUME, VoiceSettings.MAX_VOLUME)}
 
 
 def _from_json(data: dict[str, object], defaults: Prefs) -> tuple[Prefs, list[str]]:
@@ -129,3 +131,34 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+class PrefsKeeper:
+    """Saves the person's voice settings when they change them, and that the first-run
+    introduction was heard. A save that fails is logged; the night goes on."""
+
+    def __init__(self, saved: Prefs) -> None:
+        self._saved = saved
+
+    def start(self, voice: Voice, voice_id: str) -> None:
+        """A voice chosen on the command line or in the settings is kept as the
+        person's own from now on."""
+        if voice_id or (voice.rate, voice.volume) != (self._saved.rate, self._saved.volume):
+            self._save(replace(self._saved, rate=voice.rate, volume=voice.volume,
+                               voice=voice_id or self._saved.voice))
+
+    def voice(self, now: Voice) -> None:
+        if (now.rate, now.volume) != (self._saved.rate, self._saved.volume):
+            self._save(replace(self._saved, rate=now.rate, volume=now.volume))
+
+    def intro_heard(self) -> None:
+        if not self._saved.intro_done:
+            self._save(replace(self._saved, intro_done=True))
+
+    def _save(self, prefs: Prefs) -> None:
+        try:
+            save_prefs(prefs)
+        except PrefsError as error:
+            _LOGGER.warning("%s", error)
+            return
+        self._saved = prefs

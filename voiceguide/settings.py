@@ -1,13 +1,16 @@
-"""Frozen settings, built once from the command line and passed down.
+"""The one settings tree, frozen, built once and passed down.
 
-Matching thresholds are named here with the measurement that chose them, all on
-``tests/data/devset.tsv`` (790 utterances); rerun ``python scripts/tune_matcher.py``
+Its defaults are the guide's; a TOML file (``--config``) and the command line are both
+only overrides of it, checked in one place (``configure.py``). Matching thresholds are
+named here with the measurement that chose them; rerun ``python scripts/tune_matcher.py``
 after changing the content or the dev set, and copy what it prints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,114 @@ class ListenSettings:
     """Longest utterance, in words, taken as a control said over the guide's voice."""
 
 
+ENGINES = ("auto", "pocketsphinx", "vosk")
+
+
+@dataclass(frozen=True, slots=True)
+class RecogniserSettings:
+    engine: str = "auto"
+    """``auto`` takes Vosk when a model is installed, else PocketSphinx."""
+    model: Path | None = None
+    """A Vosk model folder; None searches ``models/`` and ``$VOICEGUIDE_VOSK_MODEL``."""
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSettings:
+    """The guide's voice, and the limits every way of changing it keeps to: a setting,
+    an option, and "slower" or "quieter" said in the night."""
+
+    voice: str = ""
+    """An id from ``voiceguide voices``; empty for the engine's default."""
+    rate: int = 150
+    """Words per minute: slower than a speech engine's default, for someone half
+    asleep."""
+    volume: float = 0.7
+    """Share of full volume: audible at a bedside without startling."""
+
+    MIN_RATE = 90
+    MAX_RATE = 230
+    MIN_VOLUME = 0.05
+    """Below this nobody hears the guide at all."""
+    MAX_VOLUME = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSettings:
+    """Where the person's voice comes from and the guide's goes: the microphone and the
+    speaker, or files (tests, demonstrations)."""
+
+    input: str | None = None
+    """``wav:A.wav,B.wav`` (a number is seconds of quiet) in place of the microphone."""
+    fast: bool = False
+    """With ``input``: a simulated clock, not real time."""
+    output: Path | None = None
+    """A WAV file to record the guide into, in place of the speaker."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuideSettings:
+    content: Path | None = None
+    """A reviewed content folder in place of the shipped one."""
+    docs: Path | None = None
+    """An index of the deployment's own articles, from ``voiceguide build``."""
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    idle_timeout: float = 120.0
+    """Seconds with nobody talking and nothing running before the conversation is
+    forgotten, so the next person starts fresh."""
+    health_file: Path | None = None
+    """The heartbeat file; None is the service's default place."""
+
+    MIN_IDLE = 10.0
+    """Under ten seconds a person pausing to think is forgotten."""
+    MAX_IDLE = 3600.0
+    """Over an hour the next person reads the last one's words. There is no "off": a
+    kiosk is for whoever comes next."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionsSettings:
+    enabled: bool = True
+    """The kiosk's captions page."""
+    address: tuple[str, int] = ("127.0.0.1", 8765)
+    """Host (without IPv6 brackets) and port, as a socket server takes them."""
+    allow_remote: bool = False
+    token: str = ""
+    """Asked of other computers; without it they may read the screen but not press."""
+    hosts: tuple[str, ...] = ()
+    """Names other computers may reach the screen by, besides its IP addresses."""
+    night_from: time | None = None
+    """Local time the screen dims at; None never dims."""
+    night_until: time = time(7)
+    night_brightness: float = 0.5
+    """0.1 to 1: the share of full brightness through the night."""
+    printed: bool = False
+    """``listen``: also print what is heard and said, for someone reading along."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    file: Path | None = None
+    """JSON lines go here, appended; None writes them to standard error."""
+    transcripts: bool = False
+    """Also log the words heard. Recordings are never kept: there is no key for it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     match: MatchSettings = field(default_factory=MatchSettings)
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
     listen: ListenSettings = field(default_factory=ListenSettings)
+    recogniser: RecogniserSettings = field(default_factory=RecogniserSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    guide: GuideSettings = field(default_factory=GuideSettings)
+    kiosk: KioskSettings = field(default_factory=KioskSettings)
+    captions: CaptionsSettings = field(default_factory=CaptionsSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    given: frozenset[str] = frozenset()
+    """The keys a settings file or the command line set (``"voice.rate"``): where a
+    setting and something the person chose meet, such as the voice they asked for last
+    night, a value given outright wins, and a default does not."""

@@ -42,8 +42,8 @@ from voiceguide.bench.speech import (
 )
 from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.speech.speakers import Voice
 from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.voice import Voice
 
 DOCS = DEV_SET.parent.parent.parent / "docs"
 FULL_VOICES = ("espeak:en-us:150", "espeak:en-us+m3:135", "espeak:en-us+f3:160")

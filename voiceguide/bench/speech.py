@@ -29,8 +29,8 @@ from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.loop.ask import answer_recording
 from voiceguide.match import EMERGENCY
-from voiceguide.speech.speakers import Voice
 from voiceguide.speech.synth import Synthesizer
+from voiceguide.speech.voice import Voice
 
 SPHINX_VARIANTS = ("generic", "domain", "mix")
 BYTES_PER_SECOND = 32000

@@ -5,6 +5,6 @@ who cannot hear the guide well or cannot see it well enough to follow a small sc
 from __future__ import annotations
 
 from voiceguide.captions.board import BUTTONS, CaptionBoard
-from voiceguide.captions.server import CaptionServer, parse_address
+from voiceguide.captions.server import CaptionServer
 
-__all__ = ["BUTTONS", "CaptionBoard", "CaptionServer", "parse_address"]
+__all__ = ["BUTTONS", "CaptionBoard", "CaptionServer"]

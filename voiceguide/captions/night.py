@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voiceguide.settings import CaptionsSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,13 @@ class NightDimming:
             raise ValueError("night brightness must be above 0 and at most 1")
         if self.starts == self.ends:
             raise ValueError("a night must start and end at different times")
+
+    @classmethod
+    def of(cls, captions: CaptionsSettings) -> NightDimming | None:
+        """The settings' night, or None when the screen never dims."""
+        if captions.night_from is None:
+            return None
+        return cls(captions.night_from, captions.night_until, captions.night_brightness)
 
     def brightness_at(self, moment: time) -> float:
         """The page's brightness at ``moment`` (local wall-clock time)."""

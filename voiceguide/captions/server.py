@@ -44,7 +44,7 @@ from voiceguide.captions.access import (
 from voiceguide.captions.board import BUTTONS, CaptionBoard
 from voiceguide.errors import VoiceguideError
 
-__all__ = ["CaptionServer", "client_allowed", "host_is_local", "parse_address"]
+__all__ = ["CaptionServer", "client_allowed", "host_is_local"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,21 +88,6 @@ SECURITY_HEADERS = {
 
 ROUTES = {"/": "GET", "/state": "GET", "/events": "GET", "/favicon.ico": "GET"} | \
     dict.fromkeys((f"/{name}" for name in BUTTONS), "POST")
-
-
-def parse_address(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (IPv6 hosts in brackets) as given on the command line."""
-    host, colon, port = text.strip().rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-        if ":" not in host:
-            host = ""
-    elif ":" in host:
-        host = ""  # an IPv6 host without brackets cannot be told from its port
-    if not colon or not host or " " in host or not port.isdigit() or int(port) > 65535:
-        raise VoiceguideError(
-            f"--captions {text!r} is not HOST:PORT; give for example 127.0.0.1:8765")
-    return host, int(port)
 
 
 def connection_cap() -> int:

@@ -17,10 +17,10 @@ The kiosk only arranges the stages; the dialogue and the loop are the bedside on
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from voiceguide.asr import Recognizer, Transcript
 from voiceguide.audio.sinks import AudioSink
@@ -39,11 +39,12 @@ from voiceguide.guide import Guide
 from voiceguide.loop.live import HeardTurn, VoiceLoop
 from voiceguide.loop.session import Session
 from voiceguide.service.health import Heartbeat
+from voiceguide.service.keys import read_keys
 from voiceguide.service.sdnotify import Notifier
 from voiceguide.service.turnlog import TurnLog, TurnRecord
-from voiceguide.settings import ListenSettings
-from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, Voice
+from voiceguide.settings import Settings
 from voiceguide.speech.synth import Synthesizer
+from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
 
 _LOGGER = logging.getLogger(__name__)
@@ -96,25 +97,14 @@ class _Quiet:
         pass
 
 
-@dataclass(frozen=True, slots=True)
-class KioskSettings:
-    idle_timeout: float = 120.0
-    """Seconds with nobody talking and nothing running before the conversation is
-    forgotten."""
-    rate: int = DEFAULT_RATE
-    volume: float = DEFAULT_VOLUME
-    """The configured voice; a person's "slower" or "louder" lasts until the reset."""
-    listen: ListenSettings = field(default_factory=ListenSettings)
-
-
 class Kiosk:
-    def __init__(self, guide: Guide, settings: KioskSettings, *, clock: Clock,
+    def __init__(self, guide: Guide, *, settings: Settings | None = None, clock: Clock,
                  recognizer: Recognizer, synth: Synthesizer | None, sink: AudioSink,
                  open_source: Callable[[], AudioSource], board: CaptionBoard | None = None,
                  log: TurnLog | None = None, heartbeat: Heartbeat | None = None,
                  notifier: Notifier | None = None) -> None:
         self._guide = guide
-        self._settings = settings
+        self._settings = settings or guide.settings
         self._clock = clock
         self._open_source = open_source
         self._board = board
@@ -123,11 +113,11 @@ class Kiosk:
         self._notifier = notifier
         self.stop_requested = threading.Event()
         self.resets = 0
-        self.speaker = VoiceSpeaker(synth, sink, clock, Voice(settings.rate, settings.volume),
+        self.speaker = VoiceSpeaker(synth, sink, clock, Voice.of(self._settings.voice),
                                     observer=self._spoken)
         self._sink = sink
         self.loop = VoiceLoop(self._new_session(), recognizer, self.speaker, sink,
-                              settings.listen, on_turn=self._turned)
+                              self._settings.listen, on_turn=self._turned)
         self._last_activity = clock.monotonic()
         self._fresh = True
         self._shown: tuple[object, ...] = ()
@@ -136,6 +126,12 @@ class Kiosk:
         self.presses_dropped = 0
         if board is not None:
             board.on_button(self.press)
+
+    def keys(self) -> None:
+        """Space, R, N and Esc, when started in a terminal."""
+        if sys.stdin.isatty():
+            threading.Thread(target=read_keys, args=(self.loop.command,), daemon=True,
+                             name="voiceguide-keys").start()
 
     @property
     def session(self) -> Session:
@@ -222,7 +218,7 @@ class Kiosk:
 
     def _reset_due(self) -> bool:
         idle_for = self._clock.monotonic() - self._last_activity
-        return (not self._fresh and idle_for >= self._settings.idle_timeout
+        return (not self._fresh and idle_for >= self._settings.kiosk.idle_timeout
                 and self.loop.settled())
 
     def _reset(self, why: str) -> None:
@@ -231,7 +227,7 @@ class Kiosk:
         may hold someone who has gone back to sleep."""
         self.resets += 1
         self.loop.restart(self._new_session())
-        self.speaker.voice = Voice(self._settings.rate, self._settings.volume)
+        self.speaker.voice = Voice.of(self._settings.voice)
         self._fresh = True
         self._event("conversation_reset", why=why)
         if self._board is not None:

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
 from voiceguide.audio.endpoint import ENDPOINT_WINDOW, Endpointer, Utterance
@@ -32,6 +33,9 @@ from voiceguide.match.heard import heard_as
 from voiceguide.match.normalize import plain, stem
 from voiceguide.settings import ListenSettings
 from voiceguide.speech.voiced import VoiceSpeaker
+
+if TYPE_CHECKING:
+    from voiceguide.asr.wake import WakeSpotter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,27 +97,6 @@ def talk_over(match: Match, transcript: Transcript, recent: list[str],
     return "barge_in" if words <= settings.barge_in_words else "talk_over"
 
 
-class WakeSpotter:
-    """PocketSphinx keyphrase spotting, run on each finished utterance when idle."""
-
-    def __init__(self, phrase: str, threshold: float) -> None:
-        from pocketsphinx import Decoder
-
-        from voiceguide.asr.language_model import LanguageModel
-        from voiceguide.asr.sphinx import decoder_config
-
-        self.phrase = phrase
-        self._decoder = Decoder(**decoder_config(
-            LanguageModel("generic", None, None), keyphrase=phrase,
-            kws_threshold=threshold, bestpath=False))
-
-    def spotted(self, pcm: bytes) -> bool:
-        self._decoder.start_utt()
-        self._decoder.process_raw(pcm, False, True)
-        self._decoder.end_utt()
-        return self._decoder.hyp() is not None
-
-
 class VoiceLoop:
     def __init__(self, session: Session, recognizer: Recognizer, speaker: VoiceSpeaker,
                  sink: AudioSink, settings: ListenSettings | None = None,
@@ -136,6 +119,10 @@ class VoiceLoop:
         self.turns: deque[HeardTurn] = deque(maxlen=KEPT_TURNS)
 
     # ----------------------------------------------------------- turn taking
+
+    @property
+    def activation(self) -> str:
+        return self._settings.activation
 
     def waiting_for_person(self) -> bool:
         """The guide is quiet and a person would speak now (used by file sources)."""

@@ -1,16 +1,14 @@
 """The loop that joins the stages: text -> match -> dialogue -> speech, plus timers.
 
 One ``Session`` serves every front end: ``chat`` feeds it typed lines on the system
-clock, ``script`` feeds it a file on a manual clock, and the spoken loop feeds it
+clock, ``script`` feeds it a file on a manual clock, and the live loop feeds it
 recognised speech. Timers live here, not in the dialogue, and fire on the clock given.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from voiceguide.clock import Clock, ManualClock
@@ -138,35 +136,3 @@ def advance(session: Session, clock: ManualClock, seconds: float) -> None:
         clock.set(max(due, clock.monotonic()))
         session.fire_due()
     clock.set(until)
-
-
-def run_live(session: Session, lines: Iterator[str]) -> None:
-    """Run on the real clock: timers fire while waiting for the next line.
-
-    ``lines`` is read on a helper thread (reading a terminal blocks); everything else
-    happens on the calling thread, so the dialogue is never touched by two threads.
-    """
-    inbox: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        try:
-            for line in lines:
-                inbox.put(line)
-        finally:
-            inbox.put(None)
-
-    threading.Thread(target=read, daemon=True, name="voiceguide-input").start()
-    session.start()
-    while not session.ended:
-        due = session.next_due()
-        timeout = None if due is None else max(due - session.now(), 0.0)
-        try:
-            line = inbox.get(timeout=timeout)
-        except queue.Empty:
-            session.fire_due()
-            continue
-        if line is None:
-            return
-        if line.strip():
-            session.hear(line.strip())
-        session.fire_due()

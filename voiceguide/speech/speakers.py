@@ -19,24 +19,7 @@ from voiceguide.dialogue.events import (
     SpeechEvent,
     StopSpeaking,
 )
-
-DEFAULT_RATE = 150
-"""Words per minute: slower than a speech engine's default, for someone half asleep."""
-DEFAULT_VOLUME = 0.7
-"""Share of full volume: audible at a bedside without startling."""
-MIN_RATE, MAX_RATE = 90, 230
-
-
-@dataclass(slots=True)
-class Voice:
-    """Speech rate and volume as the person has set them."""
-
-    rate: int = DEFAULT_RATE
-    volume: float = DEFAULT_VOLUME
-
-    def apply(self, change: SetVoice) -> None:
-        self.rate = min(max(self.rate + change.rate_change, MIN_RATE), MAX_RATE)
-        self.volume = round(min(max(self.volume + change.volume_change, 0.1), 1.0), 2)
+from voiceguide.speech.voice import Voice
 
 
 def stamp(at: float) -> str:

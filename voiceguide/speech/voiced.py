@@ -20,8 +20,9 @@ from voiceguide.audio.wav import RATE
 from voiceguide.clock import Clock
 from voiceguide.dialogue.events import Earcon, Pause, Say, SetVoice, SpeechEvent, StopSpeaking
 from voiceguide.errors import VoiceguideError
-from voiceguide.speech.speakers import Voice, chime_text
+from voiceguide.speech.speakers import chime_text
 from voiceguide.speech.synth import Synthesizer, sentences
+from voiceguide.speech.voice import Voice
 
 _LOGGER = logging.getLogger(__name__)
 

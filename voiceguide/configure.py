@@ -1,8 +1,11 @@
-"""The kiosk's one configuration file, read and checked once, at start.
+"""Settings from a TOML file and from the command line, checked in one place.
 
-A kiosk runs unattended, so a typo must stop it at start with one line naming the
-file, the table and the key, rather than be ignored and found out at 3 a.m. Every key
-is optional; the defaults are the command line's.
+The tree in ``settings.py`` holds the defaults; a file (``--config``, the kiosk's
+``/etc/voiceguide/kiosk.toml``) and the options given on the command line are both
+overrides of it, and every value passes the same check whichever way it came. A
+mistake stops the guide at start with one line naming the file, table and key (or
+the option) and saying what to give instead, rather than being ignored and found out
+at three in the morning.
 """
 
 from __future__ import annotations
@@ -11,143 +14,53 @@ import difflib
 import ipaddress
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
-from voiceguide.asr.choose import ENGINES
 from voiceguide.captions.access import MIN_TOKEN
-from voiceguide.captions.night import NightDimming
 from voiceguide.errors import ConfigError
-from voiceguide.service.health import default_health_file
 from voiceguide.settings import (
     ACTIVATIONS,
-    DEFAULT_EMERGENCY_NUMBER,
-    DialogueSettings,
-    ListenSettings,
+    ENGINES,
+    KioskSettings,
     Settings,
+    VoiceSettings,
 )
-from voiceguide.speech.speakers import DEFAULT_RATE, DEFAULT_VOLUME, MAX_RATE, MIN_RATE
 
-MIN_VOLUME, MAX_VOLUME = 0.05, 1.0
-"""The range ``--volume`` accepts: below 0.05 nobody hears the guide at all."""
-MIN_IDLE, MAX_IDLE = 10.0, 3600.0
-"""Seconds ``idle_timeout`` (and ``--idle-timeout``) may be: under ten a person pausing
-to think is forgotten; over an hour the next person reads the last one's words. There
-is no "off": a kiosk is for whoever comes next."""
 MIN_BRIGHTNESS = 0.1
 """Dimmer than this and the captions cannot be read at all."""
 EXAMPLE = "deploy/kiosk.toml"
 
-_LISTEN = ListenSettings()
-
-
-@dataclass(frozen=True, slots=True)
-class ListenConfig:
-    activation: str = _LISTEN.activation
-    wake_phrase: str = _LISTEN.wake_phrase
-
-
-@dataclass(frozen=True, slots=True)
-class SpeechConfig:
-    voice: str = ""
-    """An id from ``voiceguide voices``; empty for the engine's default."""
-    rate: int = DEFAULT_RATE
-    volume: float = DEFAULT_VOLUME
-
-
-@dataclass(frozen=True, slots=True)
-class RecogniserConfig:
-    engine: str = "auto"
-    model: Path | None = None
-    """A Vosk model folder; None searches ``models/`` and ``$VOICEGUIDE_VOSK_MODEL``."""
-
-
-@dataclass(frozen=True, slots=True)
-class GuideConfig:
-    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
-    docs: Path | None = None
-    """An index from ``voiceguide build``, checked to exist."""
-    content: Path | None = None
-    """A reviewed content folder in place of the shipped one, checked to exist."""
-
-
-@dataclass(frozen=True, slots=True)
-class LoopConfig:
-    """The ``[kiosk]`` table: how the unattended loop runs."""
-
-    idle_timeout: float = 120.0
-    """Seconds without speech before the kiosk goes back to its welcome."""
-    health_file: Path = field(default_factory=default_health_file)
-
-
-@dataclass(frozen=True, slots=True)
-class CaptionsConfig:
-    enabled: bool = True
-    address: tuple[str, int] = ("127.0.0.1", 8765)
-    """Host (without IPv6 brackets) and port, as a socket server takes them."""
-    allow_remote: bool = False
-    token: str = ""
-    """Asked of other computers; without it they may read the screen but not press."""
-    hosts: tuple[str, ...] = ()
-    """Names other computers may reach the screen by, besides its IP addresses."""
-    night_from: dt_time | None = None
-    """Local time the screen dims at; None never dims."""
-    night_until: dt_time = dt_time(7)
-    night_brightness: float = 0.5
-    """0.1 to 1: the share of full brightness through the night."""
-
-    @property
-    def night(self) -> NightDimming | None:
-        if self.night_from is None:
-            return None
-        return NightDimming(self.night_from, self.night_until, self.night_brightness)
-
-
-@dataclass(frozen=True, slots=True)
-class LogConfig:
-    file: Path | None = None
-    """JSON lines go here, appended; None writes them to standard error."""
-    transcripts: bool = False
-    """Also log the words heard. Recordings are never kept: there is no key for it."""
-
-
-@dataclass(frozen=True, slots=True)
-class KioskConfig:
-    listen: ListenConfig = field(default_factory=ListenConfig)
-    speech: SpeechConfig = field(default_factory=SpeechConfig)
-    recogniser: RecogniserConfig = field(default_factory=RecogniserConfig)
-    guide: GuideConfig = field(default_factory=GuideConfig)
-    kiosk: LoopConfig = field(default_factory=LoopConfig)
-    captions: CaptionsConfig = field(default_factory=CaptionsConfig)
-    log: LogConfig = field(default_factory=LogConfig)
-
-    def settings(self) -> Settings:
-        """The same settings the command line would build from these options."""
-        return Settings(
-            dialogue=DialogueSettings(emergency_number=self.guide.emergency_number),
-            listen=ListenSettings(activation=self.listen.activation,
-                                  wake_phrase=self.listen.wake_phrase))
-
 
 @dataclass(frozen=True, slots=True)
 class _Key:
-    """One key's value and where it was found, to name in an error."""
+    """One value and where it was given, to name in an error: a key of a file, or an
+    option of the command line."""
 
-    file: Path
+    file: Path | None
+    """None: the command line."""
     table: str
     key: str
     value: Any
+    option: str = ""
 
     @property
     def base(self) -> Path:
-        return self.file.absolute().parent
+        """What a relative path is relative to: the file's folder, or where the command
+        was run."""
+        return self.file.absolute().parent if self.file else Path(os.getcwd())
 
     def fail(self, problem: str) -> ConfigError:
+        if self.file is None:
+            shown = self.value if isinstance(self.value, str) else f"{self.value:g}" \
+                if isinstance(self.value, float) else _shown(self.value)
+            return ConfigError(f"{self.option} {shown} {problem}")
         return ConfigError(f"{self.file}: [{_name(self.table)}] {_name(self.key)} = "
                            f"{_shown(self.value)} {problem}")
 
@@ -275,77 +188,150 @@ def _clock_time(key: _Key) -> dt_time | None:
 
 
 def _address(key: _Key) -> tuple[str, int]:
-    host, colon, port = _text(key).rpartition(":")
+    """``HOST:PORT``, an IPv6 host in brackets; port 0 lets the system choose one (for
+    tests: a kiosk's screens need to know theirs)."""
+    host, colon, port = _text(key).strip().rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
+        if ":" not in host:
+            host = ""
     elif ":" in host:
         host = ""  # an IPv6 address needs brackets to tell it from the port
-    if not (colon and host and port.isascii() and port.isdigit()):
+    if not (colon and host and " " not in host and port.isascii() and port.isdigit()):
         raise key.fail('is not HOST:PORT; give, for example, "127.0.0.1:8765" or '
                        '"[::1]:8765"')
-    if not 1 <= int(port) <= 65535:
-        raise key.fail("has a port out of range; give 1 to 65535")
+    if int(port) > 65535:
+        raise key.fail("has a port out of range; give 0 to 65535")
     return host, int(port)
 
 
-_SCHEMA: dict[str, tuple[type, dict[str, _Check]]] = {
-    "listen": (ListenConfig, {
-        "activation": _choice(ACTIVATIONS),
-        "wake_phrase": _words("the words that wake the guide", lower=True),
-    }),
-    "speech": (SpeechConfig, {
-        "voice": _text,
-        "rate": _number(MIN_RATE, MAX_RATE, whole=True),
-        "volume": _number(MIN_VOLUME, MAX_VOLUME),
-    }),
-    "recogniser": (RecogniserConfig, {
-        "engine": _choice(ENGINES),
-        "model": _path("folder", 'give a Vosk model folder, or "" to search models/'),
-    }),
-    "guide": (GuideConfig, {
-        "emergency_number": _words("what to tell people to call"),
-        "docs": _path("file", 'build one with `voiceguide build`, or give ""'),
-        "content": _path("folder", 'give a reviewed content folder, or "" for the '
-                                   "shipped one"),
-    }),
-    "kiosk": (LoopConfig, {
-        "idle_timeout": _number(MIN_IDLE, MAX_IDLE),
-        "health_file": _path("new", 'give a file path, or "" for the default'),
-    }),
-    "captions": (CaptionsConfig, {
-        "enabled": _flag,
-        "address": _address,
-        "allow_remote": _flag,
-        "token": _token,
-        "hosts": _hosts,
-        "night_from": _clock_time,
-        "night_until": _clock_time,
-        "night_brightness": _number(MIN_BRIGHTNESS, 1.0),
-    }),
-    "log": (LogConfig, {
-        "file": _path("new", 'give a file path, or "" for standard error'),
-        "transcripts": _flag,
-    }),
+def _input(key: _Key) -> str:
+    """``wav:A.wav,B.wav``, with every file there; the spec is kept as given."""
+    from voiceguide.audio.sources import parse_input
+    from voiceguide.errors import AudioFileError
+
+    try:
+        parse_input(_text(key))
+    except AudioFileError as error:
+        raise key.fail(f"cannot be used: {error}") from None
+    return str(key.value)
+
+
+def _output(key: _Key) -> Path:
+    kind, _, rest = _text(key).partition(":")
+    if kind != "wav" or not rest:
+        raise key.fail("is not understood; give wav:OUT.wav")
+    path = Path(rest).expanduser()
+    if not path.is_absolute():
+        path = key.base / path
+    if not path.parent.is_dir():
+        raise key.fail(f"has no folder {path.parent}; create it first")
+    return path
+
+
+_Target = tuple[str, str]
+"""Where a checked value goes in the tree: (section, field)."""
+_SCHEMA: dict[str, dict[str, tuple[_Check, _Target]]] = {
+    "listen": {
+        "activation": (_choice(ACTIVATIONS), ("listen", "activation")),
+        "wake_phrase": (_words("the words that wake the guide", lower=True),
+                        ("listen", "wake_phrase")),
+    },
+    "speech": {
+        "voice": (_text, ("voice", "voice")),
+        "rate": (_number(VoiceSettings.MIN_RATE, VoiceSettings.MAX_RATE, whole=True),
+                 ("voice", "rate")),
+        "volume": (_number(VoiceSettings.MIN_VOLUME, VoiceSettings.MAX_VOLUME),
+                   ("voice", "volume")),
+    },
+    "recogniser": {
+        "engine": (_choice(ENGINES), ("recogniser", "engine")),
+        "model": (_path("folder", 'give a Vosk model folder, or "" to search models/'),
+                  ("recogniser", "model")),
+    },
+    "guide": {
+        "emergency_number": (_words("what to tell people to call"),
+                             ("dialogue", "emergency_number")),
+        "docs": (_path("file", 'build one with `voiceguide build`, or give ""'),
+                 ("guide", "docs")),
+        "content": (_path("folder", 'give a reviewed content folder, or "" for the '
+                                    "shipped one"), ("guide", "content")),
+    },
+    "kiosk": {
+        "idle_timeout": (_number(KioskSettings.MIN_IDLE, KioskSettings.MAX_IDLE),
+                         ("kiosk", "idle_timeout")),
+        "health_file": (_path("new", 'give a file path, or "" for the default'),
+                        ("kiosk", "health_file")),
+    },
+    "captions": {
+        "enabled": (_flag, ("captions", "enabled")),
+        "address": (_address, ("captions", "address")),
+        "allow_remote": (_flag, ("captions", "allow_remote")),
+        "token": (_token, ("captions", "token")),
+        "hosts": (_hosts, ("captions", "hosts")),
+        "night_from": (_clock_time, ("captions", "night_from")),
+        "night_until": (_clock_time, ("captions", "night_until")),
+        "night_brightness": (_number(MIN_BRIGHTNESS, 1.0), ("captions", "night_brightness")),
+    },
+    "log": {
+        "file": (_path("new", 'give a file path, or "" for standard error'), ("log", "file")),
+        "transcripts": (_flag, ("log", "transcripts")),
+    },
 }
+"""Every key a settings file may have, its check, and where it goes in the tree."""
+_COMMAND_LINE: dict[str, tuple[_Check, _Target]] = {
+    "audio.input": (_input, ("audio", "input")),
+    "audio.fast": (_flag, ("audio", "fast")),
+    "audio.output": (_output, ("audio", "output")),
+    "captions.printed": (_flag, ("captions", "printed")),
+}
+"""Settings only an option can give: files in place of the microphone and speaker."""
 
 _TABLES = ", ".join(f"[{table}]" for table in _SCHEMA)
 
 
-def load_config(path: Path) -> KioskConfig:
-    """The kiosk's settings from ``path``; raises ``ConfigError`` on the first problem."""
-    tables = _parse(path)
-    found: dict[str, Any] = {}
-    for name, value in tables.items():
-        if not isinstance(value, dict):
-            raise _not_in_table(path, name, value)
-        if name not in _SCHEMA:
-            hint = _suggest(name, _SCHEMA, "[{}]") or f"; the tables are {_TABLES}"
-            raise ConfigError(f"{path}: unknown table [{_name(name)}]{hint}")
-        kind, checks = _SCHEMA[name]
-        found[name] = kind(**_read(path, name, value, checks))
-    config = KioskConfig(**found)
-    _check_captions(path, tables.get("captions", {}), config.captions)
-    return config
+Given = Mapping[str, tuple[str, object]]
+"""Options from the command line: ``"speech.rate"`` -> (``"--rate"``, 150)."""
+
+
+def load_settings(file: Path | None = None, given: Given | None = None) -> Settings:
+    """The defaults, the file's values over them, the command line's over those; raises
+    ``ConfigError`` on the first value that fails its check."""
+    found: dict[_Target, tuple[Any, _Key]] = {}
+    if file is not None:
+        for name, table in _parse(file).items():
+            if not isinstance(table, dict):
+                raise _not_in_table(file, name, table)
+            if name not in _SCHEMA:
+                hint = _suggest(name, _SCHEMA, "[{}]") or f"; the tables are {_TABLES}"
+                raise ConfigError(f"{file}: unknown table [{_name(name)}]{hint}")
+            found |= _read(file, name, table)
+    for dotted, (option, value) in (given or {}).items():
+        table, _, name = dotted.partition(".")
+        check, target = _SCHEMA.get(table, {}).get(name) or _COMMAND_LINE[dotted]
+        key = _Key(None, table, name, value, option)
+        converted = check(key)
+        if converted is not None:
+            found[target] = (converted, key)
+    settings = replace(_tree({target: value for target, (value, _) in found.items()}),
+                       given=frozenset(".".join(target) for target in found))
+    if settings.audio.fast and settings.audio.input is None:
+        raise ConfigError("--fast needs --input wav:FILE.wav (a microphone runs in real "
+                          "time)")
+    _check_captions(settings, {target[1]: key for target, (_, key) in found.items()
+                               if target[0] == "captions"})
+    return settings
+
+
+def _tree(values: Mapping[_Target, Any]) -> Settings:
+    settings = Settings()
+    sections = {f.name for f in fields(Settings)}
+    for section in sections:
+        changes = {name: value for (part, name), value in values.items() if part == section}
+        if changes:
+            settings = replace(settings, **{section: replace(getattr(settings, section),
+                                                             **changes)})
+    return settings
 
 
 def _parse(path: Path) -> dict[str, Any]:
@@ -373,18 +359,20 @@ def _parse(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: line {line}: TOML syntax error: {message}") from None
 
 
-def _read(path: Path, table: str, values: Mapping[str, Any],
-          checks: Mapping[str, _Check]) -> dict[str, Any]:
+def _read(path: Path, table: str, values: Mapping[str, Any]
+          ) -> dict[_Target, tuple[Any, _Key]]:
     """The table's keys checked and converted, leaving out those that take the default."""
+    checks = _SCHEMA[table]
     read = {}
-    for key, value in values.items():
-        check = checks.get(key)
-        if check is None:
-            hint = _suggest(key, checks, "{}") or f"; the keys are {', '.join(checks)}"
-            raise ConfigError(f"{path}: unknown key [{_name(table)}] {_name(key)}{hint}")
-        converted = check(_Key(path, table, key, value))
+    for name, value in values.items():
+        if name not in checks:
+            hint = _suggest(name, checks, "{}") or f"; the keys are {', '.join(checks)}"
+            raise ConfigError(f"{path}: unknown key [{_name(table)}] {_name(name)}{hint}")
+        check, target = checks[name]
+        key = _Key(path, table, name, value)
+        converted = check(key)
         if converted is not None:
-            read[key] = converted
+            read[target] = (converted, key)
     return read
 
 
@@ -398,24 +386,31 @@ def _not_in_table(path: Path, name: str, value: object) -> ConfigError:
     if name in _SCHEMA:
         return ConfigError(f"{start} is not a table; write [{name}] on a line of its own "
                            "with its keys below it")
-    homes = [table for table, (_, checks) in _SCHEMA.items() if name in checks]
+    homes = [table for table, checks in _SCHEMA.items() if name in checks]
     if homes:
         return ConfigError(f"{start} is outside any table; put it under [{homes[0]}]")
     return ConfigError(f"{start} is an unknown key outside any table; the tables are "
                        f"{_TABLES}")
 
 
-def _check_captions(path: Path, table: Mapping[str, Any], captions: CaptionsConfig) -> None:
+def _check_captions(settings: Settings, given: Mapping[str, _Key]) -> None:
     """Only loopback unless the operator says otherwise: the page shows what a person
     said about their health. Serving other computers needs a token or a list of names,
-    since the Host check that stops DNS rebinding stays on."""
-    def fail(key: str, problem: str, default: object = "") -> ConfigError:
-        return _Key(path, "captions", key, table.get(key, default)).fail(problem)
+    since the Host check that stops DNS rebinding stays on. ``given``: the key each
+    captions value came from, to name in the error."""
+    captions = settings.captions
+
+    def fail(name: str, problem: str, shown: object) -> ConfigError:
+        key = given.get(name) or next(iter(given.values()), None)
+        if key is None:
+            return ConfigError(f"[captions] {name} {problem}")
+        return replace(key, key=name, value=shown).fail(problem) if key.key != name \
+            else key.fail(problem)
 
     if captions.allow_remote and not (captions.token or captions.hosts):
         raise fail("allow_remote", "needs a token or hosts as well; set token to a secret "
                                    "of at least 16 characters, or hosts to the names the "
-                                   "screens use")
+                                   "screens use", True)
     if captions.night_from is not None and captions.night_from == captions.night_until:
         raise fail("night_until", "is the same as night_from; give the time the night "
                                   "ends", captions.night_until.strftime("%H:%M"))
@@ -428,4 +423,5 @@ def _check_captions(path: Path, table: Mapping[str, Any], captions: CaptionsConf
         loopback = False
     if not loopback:
         raise fail("address", "is not a loopback address; use 127.0.0.1, or set "
-                              "allow_remote = true to serve other machines")
+                              "allow_remote = true to serve other machines",
+                   f"{host}:{captions.address[1]}")
