@@ -1,22 +1,14 @@
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from voiceguide.guide import Guide
 from voiceguide.testing import Night
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-SHARED = ROOT.parent / "shared"
 
 # The person's saved voice settings live in the user's config folder; tests (and the
 # commands they start) keep theirs in a folder of their own, never the developer's.
@@ -31,16 +23,6 @@ def guide() -> Guide:
 @pytest.fixture
 def night(guide: Guide) -> Night:
     return Night(guide)
-
-
-def load_script(name: str) -> ModuleType:
-    """A script under ``scripts/`` as a module, so tests run what people run."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.support import ROOT
 from voiceguide.guide import Guide
+
+pytestmark = [pytest.mark.speech, pytest.mark.realtime]
 
 
 def test_first_night_has_the_introduction_and_slower_is_remembered_after_a_restart(

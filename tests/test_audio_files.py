@@ -233,6 +233,7 @@ def test_rf64_with_ds64_sizes(tmp_path: Path) -> None:
 
 
 @needs_espeak
+@pytest.mark.speech
 def test_espeak_speech_matches_sox_resampling(tmp_path: Path) -> None:
     speech = tmp_path / "speech.wav"
     subprocess.run(

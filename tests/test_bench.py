@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.support import DATA, ROOT
 from voiceguide.bench.labelled import Row, check_intents, read_rows
 from voiceguide.bench.peers import MiniLMClassifier, NaiveClassifier
 from voiceguide.bench.run import main as bench_main
 from voiceguide.bench.scoring import score_text, word_errors
 from voiceguide.errors import BenchError
 from voiceguide.guide import Guide
+
+pytestmark = pytest.mark.speech
 
 
 def _rate(value: object) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, load_script
+from tests.support import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, ROOT, artifacts, load_script
 from voiceguide.captions import CaptionBoard, CaptionServer
 from voiceguide.captions.night import NightDimming
 from voiceguide.captions.server import client_allowed, host_is_local
@@ -250,6 +250,7 @@ def test_a_failing_button_handler_does_not_take_the_screen_down(kiosk: Kiosk) ->
     assert kiosk.request("/state")[0] == 200
 
 
+@pytest.mark.realtime
 def test_a_caption_reaches_the_screen_right_after_the_guide_says_it(kiosk: Kiosk) -> None:
     with OPENER.open(kiosk.server.url + "events", timeout=10) as stream:
         assert read_event(stream)["lines"] == []
@@ -261,11 +262,13 @@ def test_a_caption_reaches_the_screen_right_after_the_guide_says_it(kiosk: Kiosk
     assert elapsed < 1  # the real figure (target 100 ms): scripts/measure_captions.py
 
 
+@pytest.mark.realtime
 def test_the_latency_script_measures_a_real_stream() -> None:
     latencies = measure_captions.measure(20)
     assert len(latencies) == 20 and max(latencies) < 1000
 
 
+@pytest.mark.realtime
 def test_a_quiet_stream_is_kept_alive_and_ends_cleanly_when_the_guide_stops() -> None:
     board = CaptionBoard()
     server = CaptionServer(board)
@@ -466,6 +469,7 @@ def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
+@pytest.mark.realtime
 def test_slow_clients_hold_no_threads_and_never_shut_a_page_out(kiosk: Kiosk) -> None:
     host, port = kiosk.server.url.removeprefix("http://").rstrip("/").rsplit(":", 1)
     before = threads()
@@ -483,6 +487,7 @@ def test_slow_clients_hold_no_threads_and_never_shut_a_page_out(kiosk: Kiosk) ->
                 sock.close()
 
 
+@pytest.mark.realtime
 def test_a_request_that_drips_in_is_dropped(kiosk: Kiosk) -> None:
     """A header a byte at a time (slowloris) gets the whole request ``head_seconds``,
     not that long per byte."""
@@ -534,6 +539,7 @@ server.close()
 """
 
 
+@pytest.mark.realtime
 def test_at_the_open_file_limit_the_server_neither_spins_nor_starves_the_kiosk(
         tmp_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", OPEN_FILE_CHILD, str(tmp_path)],
@@ -569,17 +575,7 @@ def cpu_seconds(pid: int) -> float:
 # A real browser
 
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-BROWSER_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--no-proxy-server")
 
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("VOICEGUIDE_ARTIFACTS") or ROOT / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def relative_luminance(css_colour: str) -> float:

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_captions import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM
+from tests.support import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, ROOT
 from voiceguide.captions import CaptionBoard, CaptionServer
 from voiceguide.captions.night import NightDimming
 from voiceguide.dialogue.engine import Mode

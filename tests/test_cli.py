@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.support import DATA, ROOT
 from voiceguide.cli import main
 
 
@@ -63,7 +63,7 @@ def test_bad_batch_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_intents_lists_every_catalogue_id(capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.test_knowledge_base import catalogue_ids
+    from tests.support import catalogue_ids
 
     code, out, _ = run(capsys, "intents")
     assert code == 0
@@ -86,6 +86,27 @@ def test_script_with_a_bad_wait(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "script", str(script))
     assert code == 2
     assert "bad.txt line 2: 'wait' needs a number of seconds" in err
+
+
+def test_script_says_words_that_begin_with_wait(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "night.txt"
+    script.write_text("my calf is cramping\nwait 5\n> wait a minute\n")
+    code, out, _ = run(capsys, "script", str(script))
+    assert code == 0
+    assert "[00:05.0] you: wait a minute  (control.pause" in out
+    script.write_text("wait a minute\n")
+    _, _, err = run(capsys, "script", str(script))
+    assert "(to say it, write '> wait a minute')" in err
+
+
+def test_options_work_after_the_command_as_before_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    before = run(capsys, "--emergency-number", "nine nine nine", "match",
+                 "my leg is blue and cold", "--json")
+    after = run(capsys, "match", "my leg is blue and cold", "--json", "--emergency-number",
+                "nine nine nine")
+    assert before == after and before[0] == 0
 
 
 def test_emergency_number_is_configurable(capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,6 +135,7 @@ def test_python_dash_m_chat_over_a_pipe() -> None:
     assert done.stdout.strip().endswith("call me if you need me.")
 
 
+@pytest.mark.speech
 def test_listen_plays_files_through_the_loop_and_records_the_guide(tmp_path: Path) -> None:
     speech = tmp_path / "stop.wav"
     out = tmp_path / "guide.wav"
@@ -129,6 +151,7 @@ def test_listen_plays_files_through_the_loop_and_records_the_guide(tmp_path: Pat
     assert out.stat().st_size > 16000 * 2 * 3  # seconds of recorded speech
 
 
+@pytest.mark.speech
 def test_say_to_a_file_and_a_missing_input_file(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "said.wav"

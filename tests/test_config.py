@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.assemble import Assembly, Parts
+from voiceguide.audio.sinks import TimelineSink
 from voiceguide.captions.night import NightDimming
 from voiceguide.configure import _SCHEMA, load_settings
+from voiceguide.dialogue.events import SetVoice
 from voiceguide.errors import ConfigError, VoiceguideError
+from voiceguide.guide import Guide
+from voiceguide.loop.kiosk import DeafRecognizer
 from voiceguide.service.health import default_health_file
 from voiceguide.settings import KioskSettings, Settings, VoiceSettings
 from voiceguide.speech.voice import Voice
+from voiceguide.testing import SilentSynthesizer, Unplugged
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "kiosk.toml"
 
@@ -238,3 +244,28 @@ def test_a_folder_or_binary_file_is_refused_in_one_line(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe[speech]")
     with pytest.raises(ConfigError, match="is not UTF-8 text; save it as UTF-8"):
         load_config(binary)
+
+
+def test_a_settings_file_reaches_the_bedside_loop(tmp_path: Path, guide: Guide) -> None:
+    """``voiceguide --config FILE listen`` speaks with the file's [speech] voice and
+    runs its [recogniser] (the file used to reach only the kiosk)."""
+    voices: list[str] = []
+
+    def synthesizer(voice: str) -> SilentSynthesizer:
+        voices.append(voice)
+        return SilentSynthesizer()
+
+    parts = Parts(recognizer=lambda _: DeafRecognizer(), synthesizer=synthesizer,
+                  speaker=TimelineSink, microphone=Unplugged)
+    path = write(tmp_path, '[speech]\nrate = 110\nvoice = "english-us"\n'
+                           '[recogniser]\nengine = "pocketsphinx"\n')
+    bedside = Assembly(load_settings(path), parts).bedside(guide)
+    assert voices == ["english-us"]
+    assert bedside.speaker.voice.rate == 110
+
+
+def test_quieter_at_the_lowest_volume_is_not_louder() -> None:
+    voice = Voice(150, VoiceSettings.MIN_VOLUME)
+    voice.apply(SetVoice(volume_change=-0.15))
+    assert voice.volume == VoiceSettings.MIN_VOLUME
+    assert load_settings(None, {"speech.volume": ("--volume", 0.05)}).voice.volume == 0.05

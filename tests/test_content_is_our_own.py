@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SHARED
+from tests.support import ROOT, SHARED
 
 SEEDCOPY = SHARED / "tools" / "seedcopy.py"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import DATA, SHARED, load_script
+from tests.support import DATA, SHARED, load_script
 from voiceguide.cli import main
 from voiceguide.docs import Section, answer
 from voiceguide.docs.answer import DocRetriever, DocsMatcher, spoken_summary

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.conftest import load_script
+from tests.support import load_script
 from voiceguide.asr import Transcript
 from voiceguide.asr.choose import make_recognizer
 from voiceguide.asr.wake import WakeSpotter
@@ -27,6 +27,8 @@ from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
 from voiceguide.testing import repertoire
+
+pytestmark = pytest.mark.speech
 
 Render = Callable[..., list[Any]]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 from voiceguide.errors import VoiceguideError
 from voiceguide.service.health import Heartbeat, check, default_health_file
 

@@ -4,35 +4,33 @@ clock is simulated, and an unplugged microphone is a source that fails like one.
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT, Day
 from voiceguide.asr import Transcript
 from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import TimelineSink
-from voiceguide.audio.sources import AudioSource, Quiet, WavSource
+from voiceguide.audio.sources import AudioSource, WavSource
+from voiceguide.audio.wav import write_wav
 from voiceguide.captions.board import CaptionBoard
 from voiceguide.captions.server import CaptionServer
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.countdown import duration_words
-from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
 from voiceguide.loop.kiosk import DeafRecognizer, Kiosk
-from voiceguide.service.turnlog import TurnLog
-from voiceguide.settings import KioskSettings, ListenSettings
-from voiceguide.speech.synth import Pyttsx3Synthesizer, SpeechEngineError
+from voiceguide.settings import ListenSettings
+from voiceguide.speech.synth import SpeechEngineError
+from voiceguide.testing import ScriptedRecognizer, SilentSynthesizer, Unplugged, absent, speechlike
 
 Render = Callable[..., list[Any]]
 
@@ -46,64 +44,10 @@ def clips(speech: Render) -> dict[str, Path]:
     return dict(zip(lines, (clip.path for clip in rendered), strict=True))
 
 
-class RecordingBoard(CaptionBoard):
-    """The real board, remembering every status the screen was sent."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        super().__init__(clock)
-        self.statuses: list[tuple[str, str | None]] = []
-        self.listening: list[tuple[bool, bool]] = []
-
-    def status(self, mode: str, step: str | None = None, ends_at: float | None = None,
-               listening: bool = False, talk: bool = False) -> None:
-        self.statuses.append((mode, step))
-        self.listening.append((listening, talk))
-        super().status(mode, step, ends_at, listening, talk)
 
 
-class Day:
-    """A kiosk on a simulated clock, with a captions board and a turn log in memory.
-    ``plan`` lists what each attempt to open the microphone gets, in order."""
 
-    def __init__(self, guide: Guide, idle_timeout: float = 60.0, recognizer: Any = None,
-                 synth: Any = "real") -> None:
-        self.clock = ManualClock()
-        self.board = RecordingBoard(self.clock.monotonic)
-        self.log_text = io.StringIO()
-        self.sink = TimelineSink(self.clock)
-        self._plan: Iterator[Callable[[], AudioSource]] = iter(())
-        self.kiosk = Kiosk(
-            guide, settings=replace(guide.settings, kiosk=KioskSettings(idle_timeout)),
-            clock=self.clock,
-            recognizer=recognizer or make_recognizer(guide.kb, "pocketsphinx"),
-            synth=Pyttsx3Synthesizer() if synth == "real" else synth, sink=self.sink,
-            open_source=lambda: next(self._plan)(), board=self.board,
-            log=TurnLog(self.log_text))
-
-    def plan(self, *openings: Callable[[], AudioSource]) -> None:
-        self._plan = iter(openings)
-
-    def follow(self, openings: Iterator[Callable[[], AudioSource]]) -> None:
-        """An endless plan: a night of random turns."""
-        self._plan = openings
-
-    def files(self, *items: Path | float) -> Callable[[], WavSource]:
-        listed = [Quiet(i) if isinstance(i, float) else i for i in items]
-        return lambda: WavSource(listed, self.clock, fast=True,
-                                 ready=self.kiosk.loop.waiting_for_person,
-                                 settled=self.kiosk.loop.settled)
-
-    def play(self, *items: Path | float) -> None:
-        self.plan(self.files(*items))
-        self.kiosk.run()
-
-    def log(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.log_text.getvalue().splitlines()]
-
-    def shown(self, who: str) -> list[str]:
-        return [line["text"] for line in self.board.snapshot()["lines"] if line["who"] == who]
-
-
+@pytest.mark.speech
 def test_cramp_how_much_longer_better_goodbye_on_the_captions_and_in_the_log(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide)
@@ -125,6 +69,7 @@ def test_cramp_how_much_longer_better_goodbye_on_the_captions_and_in_the_log(
     assert said == guide.kb.prompts["welcome"]
 
 
+@pytest.mark.speech
 def test_time_left_is_said_during_the_hold_and_the_hold_goes_on(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide)
@@ -134,9 +79,28 @@ def test_time_left_is_said_during_the_hold_and_the_hold_goes_on(
     assert "And let go, slowly." in " ".join(said), "the hold ran to its end"
 
 
+@pytest.fixture(scope="module")
+def utterances(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Sounds an endpointer takes for speech, for a ``ScriptedRecognizer`` to hear as
+    its lines: what these tests need is the loop's behaviour, not recognition."""
+    folder = tmp_path_factory.mktemp("utterances")
+    paths = []
+    for n in range(4):
+        path = folder / f"utterance{n}.wav"
+        write_wav(path, (speechlike(1.5, seed=n) * 32767).astype(np.int16))
+        paths.append(path)
+    return paths
+
+
+def scripted(guide: Guide, lines: list[str], idle_timeout: float = 60.0) -> Day:
+    return Day(guide, idle_timeout=idle_timeout, recognizer=ScriptedRecognizer(lines),
+               synth=SilentSynthesizer())
+
+
 def test_left_alone_the_kiosk_forgets_the_person_and_their_voice_changes(
-        guide: Guide, clips: dict[str, Path]) -> None:
-    day = Day(guide, idle_timeout=60)
+        guide: Guide, utterances: list[Path]) -> None:
+    day = scripted(guide, ["louder please", "how much longer"])
+    clips = {"louder": utterances[0], "longer": utterances[1]}
     configured = day.kiosk.speaker.voice.volume
     first_session = day.kiosk.session
     day.play(clips["louder"], 30.0, clips["longer"], 90.0)
@@ -149,41 +113,21 @@ def test_left_alone_the_kiosk_forgets_the_person_and_their_voice_changes(
     assert [e["why"] for e in reset] == ["idle"]
 
 
-class Unplugged:
-    """A microphone that fails once ``count`` frames have met ``when``."""
 
-    def __init__(self, source: AudioSource, when: Callable[[bytes], bool],
-                 count: int) -> None:
-        self._source, self._when, self._count = source, when, count
-
-    def frames(self) -> Iterator[bytes]:
-        seen = 0
-        for frame in self._source.frames():
-            seen += self._when(frame)
-            if seen == self._count:
-                raise AudioDeviceError("Input overflowed: device unavailable")
-            yield frame
-
-    def close(self) -> None:
-        pass
-
-
-def absent() -> AudioSource:
-    raise AudioDeviceError("cannot open the microphone")
 
 
 def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
-        guide: Guide, clips: dict[str, Path]) -> None:
+        guide: Guide, utterances: list[Path]) -> None:
     def unplugged_in_the_hold(source: WavSource) -> AudioSource:
         """The microphone fails three seconds into the stretch's hold."""
         session = day.kiosk.session
         return Unplugged(source, lambda _: session.mode == "routine" and bool(session.timers),
                          100)
 
-    day = Day(guide)
-    cramp = day.files(clips["cramp"])
+    day = scripted(guide, ["my calf is cramping", "it's better"])
+    cramp = day.files(utterances[0])
     day.plan(lambda: unplugged_in_the_hold(cramp()), absent, absent, absent,
-             day.files(clips["better"]))
+             day.files(utterances[1]))
     session = day.kiosk.session
     day.kiosk.run()
     events = [e for e in day.log() if "event" in e]
@@ -200,15 +144,15 @@ def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
 
 
 def test_a_microphone_lost_mid_sentence_drops_the_half_and_hears_the_next_one_whole(
-        guide: Guide, clips: dict[str, Path]) -> None:
+        guide: Guide, utterances: list[Path]) -> None:
     def cut_mid_sentence(source: WavSource) -> AudioSource:
         """The microphone fails about half a second into "my calf is cramping"."""
         return Unplugged(source, lambda frame: int(np.abs(np.frombuffer(frame, "<i2")).max())
                          > 1000, 15)
 
-    day = Day(guide)
-    cramp = day.files(clips["cramp"])
-    day.plan(lambda: cut_mid_sentence(cramp()), absent, day.files(clips["cramp"]))
+    day = scripted(guide, ["my calf is cramping", "how much longer"])
+    cramp = day.files(utterances[0])
+    day.plan(lambda: cut_mid_sentence(cramp()), absent, day.files(utterances[0]))
     day.kiosk.run()
     assert [e["event"] for e in day.log() if "event" in e] == [
         "audio_lost", "audio_unavailable", "audio_back"]
@@ -217,6 +161,7 @@ def test_a_microphone_lost_mid_sentence_drops_the_half_and_hears_the_next_one_wh
     assert day.shown("you") == ["my calf is cramping"]
 
 
+@pytest.mark.speech
 def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
         guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
     real = make_recognizer(guide.kb, "pocketsphinx")
@@ -246,6 +191,7 @@ def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
         "logged once, not per turn"
 
 
+@pytest.mark.speech
 def test_a_speech_engine_failing_on_every_sentence_is_logged_once_and_captions_go_on(
         guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
     class Broken:
@@ -264,6 +210,7 @@ def test_a_speech_engine_failing_on_every_sentence_is_logged_once_and_captions_g
     assert len(failures) == 1, "logged once, not per sentence"
 
 
+@pytest.mark.speech
 def test_with_no_speech_engine_the_captions_carry_the_conversation(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide, synth=None)
@@ -272,6 +219,7 @@ def test_with_no_speech_engine_the_captions_carry_the_conversation(
     assert day.shown("you") == ["my calf is cramping", "stop"]
 
 
+@pytest.mark.speech
 def test_buttons_on_the_screen_stop_and_repeat_through_the_dialogue(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide)
@@ -294,6 +242,7 @@ def test_buttons_on_the_screen_stop_and_repeat_through_the_dialogue(
     assert said[-1] == guide.kb.prompts["time_left_none"], "stopped: no countdown is left"
 
 
+@pytest.mark.speech
 def test_nothing_leaves_the_machine_during_a_whole_kiosk_conversation(
         guide: Guide, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     attempts: list[object] = []
@@ -321,6 +270,7 @@ def test_nothing_leaves_the_machine_during_a_whole_kiosk_conversation(
         "my calf is cramping", "stop"]
 
 
+@pytest.mark.speech
 def test_the_kiosk_runs_in_a_namespace_with_no_network_at_all(
         clips: dict[str, Path], tmp_path: Path) -> None:
     probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
@@ -348,6 +298,7 @@ def test_time_left_is_said_as_a_person_would() -> None:
         "about a minute", "about two minutes", "about ten minutes"]
 
 
+@pytest.mark.speech
 def test_a_captions_port_already_taken_leaves_the_voice_working(
         clips: dict[str, Path], tmp_path: Path) -> None:
     with socket.socket() as taken:
@@ -368,8 +319,9 @@ def test_a_captions_port_already_taken_leaves_the_voice_working(
 
 
 def test_an_idle_reset_clears_the_screen_and_shows_the_welcome_so_repeat_works(
-        guide: Guide, clips: dict[str, Path]) -> None:
-    day = Day(guide, idle_timeout=20)
+        guide: Guide, utterances: list[Path]) -> None:
+    day = scripted(guide, ["how much longer", "louder please"], idle_timeout=20)
+    clips = {"longer": utterances[0], "louder": utterances[1]}
     kiosk = day.kiosk
     screens = []
     sounding = []
@@ -398,6 +350,7 @@ def test_an_idle_reset_clears_the_screen_and_shows_the_welcome_so_repeat_works(
     assert guide.kb.prompts["nothing_to_repeat"] not in said
 
 
+@pytest.mark.speech
 def test_countdown_cues_are_spoken_but_not_captioned(guide: Guide,
                                                       clips: dict[str, Path]) -> None:
     spoken: list[str] = []
@@ -418,6 +371,7 @@ def test_countdown_cues_are_spoken_but_not_captioned(guide: Guide,
     assert "And let go, slowly." in said
 
 
+@pytest.mark.speech
 def test_the_screen_is_told_when_the_guide_listens_and_talk_is_pressed(
         guide: Guide, clips: dict[str, Path]) -> None:
     day = Day(guide)

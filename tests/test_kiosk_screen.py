@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_captions import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, artifacts
+from tests.support import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, ROOT, artifacts
+
+pytestmark = [pytest.mark.speech, pytest.mark.realtime]
 
 
 def test_press_talk_say_the_cramp_and_the_screen_follows_the_stretch(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 from voiceguide.cli import main
 from voiceguide.cli.service import EXIT_CONFIG
 from voiceguide.configure import load_settings
@@ -24,6 +24,7 @@ QUIET = ["--input", "wav:0.5", "--fast", "--captions", "127.0.0.1:0"]
 
 
 @pytest.mark.parametrize("mistake", ["log", "docs", "content"])
+@pytest.mark.speech
 def test_what_only_an_edit_can_fix_exits_78_so_systemd_does_not_restart_it(
         tmp_path: Path, mistake: str, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "kiosk.toml"
@@ -138,6 +139,7 @@ def test_a_notify_socket_that_is_gone_is_logged_once(
     assert sum("cannot tell systemd" in r.message for r in caplog.records) == 1
 
 
+@pytest.mark.speech
 def test_the_kiosk_says_ready_feeds_the_watchdog_from_its_loop_and_says_stopping(
         tmp_path: Path, notify_socket: socket.socket) -> None:
     """A real kiosk, in real time for three seconds of quiet, with a one-second
@@ -166,6 +168,7 @@ def test_the_kiosk_says_ready_feeds_the_watchdog_from_its_loop_and_says_stopping
 # The captions port
 
 
+@pytest.mark.speech
 def test_a_taken_captions_port_is_tried_again_until_the_screen_comes_up(
         tmp_path: Path) -> None:
     taken = socket.socket()

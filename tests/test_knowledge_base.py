@@ -9,20 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED
+from tests.support import CATALOGUE, SHARED, catalogue_ids
 from voiceguide.errors import KnowledgeBaseError
 from voiceguide.guide import Guide
 from voiceguide.kb import CONTENT_DIR, load_knowledge_base
 from voiceguide.match.normalize import plain
 
-CATALOGUE = ROOT / "docs" / "intent-catalogue.md"
 SEEDS = SHARED / "seeds"
 
 
-def catalogue_ids() -> set[str]:
-    ids = set(re.findall(r"^\| `([a-z_.]+)` \|", CATALOGUE.read_text(), re.M))
-    assert len(ids) > 30, "the catalogue copy lost its table"
-    return ids
+
 
 
 def test_catalogue_copy_matches_the_shared_contract() -> None:
@@ -76,7 +72,7 @@ def test_no_example_is_a_dev_set_utterance(guide: Guide) -> None:
     """The dev set measures generalisation, so the content must not contain it."""
     import csv
 
-    from tests.conftest import DATA
+    from tests.support import DATA
 
     examples = {plain(e) for i in guide.kb.intents.values() for e in i.examples}
     rows = list(csv.DictReader((DATA / "devset.tsv").open(encoding="utf-8"),

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 import voiceguide
-from tests.conftest import DATA
-from tests.test_knowledge_base import catalogue_ids
+from tests.support import DATA, catalogue_ids
 from voiceguide.guide import Guide
 from voiceguide.match import MatchContext
 from voiceguide.match.normalize import plain

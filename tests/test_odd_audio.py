@@ -15,6 +15,8 @@ import pytest
 from voiceguide.audio.wav import RATE, read_wav, write_wav
 from voiceguide.cli import main
 
+pytestmark = pytest.mark.speech
+
 FOREIGN = (
     ("fr", "Bonjour, quel temps fera-t-il demain à Paris ?"),
     ("fr", "Je voudrais réserver une table pour deux personnes ce soir."),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 from voiceguide.asr.choose import find_vosk_model, make_recognizer
 from voiceguide.asr.language_model import (
     EXTRA_DICT,
@@ -18,6 +18,8 @@ from voiceguide.asr.language_model import (
 from voiceguide.errors import ModelError
 from voiceguide.guide import Guide
 from voiceguide.kb import load_knowledge_base
+
+pytestmark = pytest.mark.speech
 
 
 def test_every_word_the_content_uses_can_be_recognised(guide: Guide) -> None:

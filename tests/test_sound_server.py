@@ -48,6 +48,8 @@ from voiceguide.guide import Guide
 from voiceguide.speech.synth import Pyttsx3Synthesizer, sentences
 from voiceguide.speech.voice import Voice
 
+pytestmark = [pytest.mark.speech, pytest.mark.realtime]
+
 Render = Callable[..., list[Any]]
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.support import DATA, ROOT
+
+pytestmark = pytest.mark.speech
 
 Render = Any
 

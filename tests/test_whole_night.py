@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.test_kiosk import Day
+from tests.support import Day
 from voiceguide.audio.sources import AudioSource, Quiet
 from voiceguide.audio.wav import RATE
 from voiceguide.bench.render import write_wav
 from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
+
+pytestmark = pytest.mark.speech
 
 NIGHT = 8 * 3600.0
 WORDS = ("my calf is cramping", "it's better", "still hurts", "stop", "pause", "continue",

@@ -130,7 +130,8 @@ class Assembly:
 
         loop = VoiceLoop(session, self.parts.recognizer(guide), speaker, sink,
                          settings.listen, wake, on_turn=show)
-        return Bedside(loop, self.source(clock, loop), sink, keeper, not saved.intro_done)
+        return Bedside(loop, speaker, self.source(clock, loop), sink, keeper,
+                       not saved.intro_done)
 
     def kiosk(self, guide: Guide, log: TurnLog, notifier: Notifier | None) -> Unattended:
         """``voiceguide kiosk``: what cannot start (recogniser, speech engine, speaker,
@@ -185,6 +186,7 @@ class Assembly:
 @dataclass
 class Bedside:
     loop: VoiceLoop
+    speaker: VoiceSpeaker
     source: AudioSource
     sink: AudioSink
     keeper: PrefsKeeper

@@ -1,12 +1,24 @@
-"""Helpers shared by the tests and by anything that embeds the guide: a conversation
-on a manual clock whose speech is recorded instead of played."""
+"""Fakes of the guide's own parts, for tests and for anything that embeds the guide:
+a conversation on a manual clock whose speech is recorded instead of played, a
+recogniser that hears a script, a synthesiser that renders silence of the right
+length, a microphone that is unplugged, and sound that an endpointer takes for speech.
+
+Each stands behind the same interface as the real part (``Recognizer``,
+``Synthesizer``, ``AudioSource``), so what a test drives is the guide as built by
+``assemble``, with only what cannot exist here swapped out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
+
+from voiceguide.asr import Transcript
+from voiceguide.audio.sources import AudioSource
+from voiceguide.audio.wav import RATE
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import Say
+from voiceguide.errors import AudioDeviceError
 from voiceguide.guide import Guide
 from voiceguide.loop.session import Session, advance
 from voiceguide.match import EMERGENCY, NO_SLOTS, Alternative, Match
@@ -92,3 +104,73 @@ def repertoire(guide: Guide, minutes: float = 15) -> list[str]:
         for sentence in sentences(night.new_text()):
             said.setdefault(sentence, None)
     return list(said)
+
+
+class ScriptedRecognizer:
+    """Hears the next line of ``lines`` in each utterance, whatever was said: for the
+    behaviour of the loop (resets, lost microphones, barge-in), not of recognition."""
+
+    name = "scripted"
+
+    def __init__(self, lines: Sequence[str], confidence: float = 0.9) -> None:
+        self._lines = iter(lines)
+        self._confidence = confidence
+
+    def start(self) -> None:
+        pass
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        return None
+
+    def finish(self) -> Transcript:
+        return Transcript(next(self._lines, ""), self._confidence)
+
+
+class SilentSynthesizer:
+    """Renders silence as long as the sentence would take to say, so a routine keeps
+    the timing it has with a real voice."""
+
+    def __init__(self, words_per_second: float = 2.5) -> None:
+        self._words_per_second = words_per_second
+
+    def render(self, sentence: str, rate: int) -> np.ndarray:
+        seconds = len(sentence.split()) / self._words_per_second * 150 / max(rate, 1)
+        return np.zeros(int(seconds * RATE))
+
+
+def speechlike(seconds: float, seed: int = 0) -> np.ndarray:
+    """A burst an endpointer takes for speech (noise shaped like syllables), between
+    quiet: an utterance for a ``ScriptedRecognizer`` to hear as its next line."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 4 * t)
+    voiced = np.sin(2 * np.pi * 160 * t) + 0.5 * np.sin(2 * np.pi * 320 * t)
+    burst = (voiced + 0.3 * rng.standard_normal(t.size)) * syllables * 0.3
+    quiet = np.zeros(int(0.4 * RATE))
+    return np.concatenate([quiet, burst, quiet])
+
+
+class Unplugged:
+    """A microphone that fails once ``count`` frames have met ``when``."""
+
+    def __init__(self, source: AudioSource | None = None,
+                 when: Callable[[bytes], bool] = lambda _: True, count: int = 1) -> None:
+        self._source, self._when, self._count = source, when, count
+
+    def frames(self) -> Iterator[bytes]:
+        seen = 0
+        for frame in self._source.frames() if self._source is not None else iter(()):
+            seen += self._when(frame)
+            if seen == self._count:
+                raise AudioDeviceError("Input overflowed: device unavailable")
+            yield frame
+        if self._source is None:
+            raise AudioDeviceError("Input overflowed: device unavailable")
+
+    def close(self) -> None:
+        pass
+
+
+def absent() -> AudioSource:
+    """Opening a microphone that is not there."""
+    raise AudioDeviceError("cannot open the microphone")

@@ -9,8 +9,9 @@ A script is a night written down, one line at a time::
     goodbye
 
 ``wait SECONDS`` lets time pass (timers fire on the way); ``#`` starts a comment;
-any other line is something the person says. The output is what the guide would
-say, stamped with the simulated time.
+any other line is something the person says. A line that starts with ``>`` (or
+``you:``) is always said, so words that begin with "wait" are written ``> wait a
+minute``. The output is what the guide would say, stamped with the simulated time.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from voiceguide.guide import Guide
 from voiceguide.loop.session import Session, Turn, advance
 from voiceguide.speech.speakers import Spoken, stamp, transcript_line
 
+SAID = (">", "you:")
+"""Marks a line as words said, whatever they start with."""
 MAX_WAIT = 24 * 3600
 """A wait longer than a day is a typing mistake, not a night."""
 
@@ -52,7 +55,8 @@ def parse_wait(line: str, where: str) -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= MAX_WAIT:
-        raise ScriptError(f"{where}: 'wait' needs a number of seconds, like 'wait 30'")
+        raise ScriptError(f"{where}: 'wait' needs a number of seconds, like 'wait 30' "
+                          f"(to say it, write '> {line}')")
     return seconds
 
 
@@ -63,10 +67,14 @@ def run_script(guide: Guide, lines: Iterable[str], name: str = "script") -> list
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.split()[0].lower() == "wait":
+        said = next((line[len(mark):].strip() for mark in SAID if line.startswith(mark)),
+                    None)
+        if said is not None:
+            steps.append(("say", said))
+        elif line.split()[0].lower() == "wait":
             steps.append(("wait", parse_wait(line, f"{name} line {number}")))
         else:
-            steps.append(("say", line.removeprefix("you:").strip()))
+            steps.append(("say", line))
     clock = ManualClock()
     transcript = _Transcript(clock)
     session = Session(guide, transcript, clock, on_turn=transcript.turn)
