@@ -20,8 +20,8 @@ from voiceguide.docs import (
     speakable,
 )
 from voiceguide.docs.questions import question_forms
-from voiceguide.docs.sentences import is_whole_sentence, split_sentences
 from voiceguide.kb import load_knowledge_base
+from voiceguide.sentences import is_whole_sentence, split_sentences
 
 SEEDS = SHARED / "seeds"
 LEG_NUMBNESS = "000_236902f35d5e36cc.txt"

@@ -20,8 +20,9 @@ from voiceguide.audio.wav import RATE, pcm_bytes, read_wav, write_wav
 from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import Say
 from voiceguide.guide import Guide
-from voiceguide.loop.live import HeardTurn, VoiceLoop, is_echo, talk_over
+from voiceguide.loop.live import VoiceLoop, is_echo, talk_over
 from voiceguide.loop.session import Session
+from voiceguide.loop.turn import Turn
 from voiceguide.settings import ListenSettings
 from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.speech.voice import Voice
@@ -47,7 +48,7 @@ class Night:
         self.loop = VoiceLoop(self.session, recognizer, self.speaker, self.sink, settings,
                               wake)
 
-    def play(self, items: list[Path | Quiet]) -> list[HeardTurn]:
+    def play(self, items: list[Path | Quiet]) -> list[Turn]:
         source = WavSource(items, self.clock, fast=True, ready=self.loop.waiting_for_person,
                            settled=self.loop.settled)
         self.loop.run(source)
@@ -105,7 +106,7 @@ def test_the_hold_starts_once_its_instructions_have_been_heard(guide: Guide, spe
 
 
 def said_over(guide: Guide, speech: Render, tmp_path: Path, intent: str, text: str
-              ) -> tuple[Night, list[HeardTurn]]:
+              ) -> tuple[Night, list[Turn]]:
     """Say "my calf is cramping", then ``text`` two seconds later, over the guide."""
     cramp, over = speech([("cramp.relief", "my calf is cramping"), (intent, text)])
     night = Night(guide, tmp_path / "guide.wav")

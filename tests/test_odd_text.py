@@ -10,7 +10,7 @@ import pytest
 
 import voiceguide
 from voiceguide.guide import Guide
-from voiceguide.speech.synth import sentences
+from voiceguide.sentences import split_sentences
 from voiceguide.testing import repertoire
 
 DOSE = re.compile(r"\b(\d+|one|two|three|four|five|six|ten|twenty)\s*"
@@ -49,7 +49,7 @@ def test_an_attempt_to_make_the_guide_say_something_unsafe_gets_its_own_words(
     said = voiceguide.match(attempt).response
     assert said, attempt
     # What it says is one of its own lines, never the person's words handed back.
-    assert all(sentence in own for sentence in sentences(said)), said
+    assert all(sentence in own for sentence in split_sentences(said)), said
     assert not DOSE.search(said), said
     for words in ("twenty ibuprofen", "stop taking", "fine to drive", "not a blood clot",
                   "do not need a doctor", "go back to sleep"):

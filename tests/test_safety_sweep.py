@@ -12,7 +12,7 @@ import pytest
 
 from voiceguide.guide import Guide
 from voiceguide.match import EMERGENCY, NO_SLOTS, Alternative, Match, Passage
-from voiceguide.speech.synth import sentences
+from voiceguide.sentences import split_sentences
 from voiceguide.testing import Night
 
 DATA = Path(__file__).resolve().parent / "data" / "safety" / "redteam_dev.tsv"
@@ -94,11 +94,11 @@ def test_every_emergency_answer_says_to_call_in_its_first_sentence(guide: Guide)
         night = Night(guide)
         night.session.respond("", Match(EMERGENCY, f"emergency.{danger}", 1.0, NO_SLOTS,
                                         "accept"))
-        first = sentences(night.new_text())[0]
+        first = split_sentences(night.new_text())[0]
         assert "call" in first.lower() and NUMBER in first, (danger, first)
     night = Night(guide)
     night.session.respond("", Match(EMERGENCY, None, 1.0, NO_SLOTS, "accept"))
-    first = sentences(night.new_text())[0]
+    first = split_sentences(night.new_text())[0]
     assert "call" in first.lower() and NUMBER in first
 
 

@@ -45,7 +45,8 @@ from voiceguide.audio.sources import FRAME_SAMPLES, MicrophoneSource, microphone
 from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
 from voiceguide.clock import SystemClock
 from voiceguide.guide import Guide
-from voiceguide.speech.synth import Pyttsx3Synthesizer, sentences
+from voiceguide.sentences import split_sentences
+from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.speech.voice import Voice
 
 pytestmark = [pytest.mark.speech, pytest.mark.realtime]
@@ -390,7 +391,7 @@ def test_a_night_out_loud_through_the_sound_server(sound_server: SoundServer, gu
     """``voiceguide listen`` with no files: it greets through the speaker, hears "my calf
     is cramping" through the microphone and answers out loud with the cramp routine."""
     clip = speech([("cramp.relief", "my calf is cramping")])[0].path
-    answer = sentences(guide.first_words(guide.matcher.match("my calf is cramping")))[0]
+    answer = split_sentences(guide.first_words(guide.matcher.match("my calf is cramping")))[0]
     speaker = sound_server.speaker
     mark = speaker.mark()
     process = subprocess.Popen(
@@ -411,7 +412,7 @@ def test_a_night_out_loud_through_the_sound_server(sound_server: SoundServer, gu
         # Glitches only ever add time, so once the speaker has sounded for as long as
         # the greeting and the introduction last and then gone quiet, both are over.
         opening = sum(spoken(s).size for key in ("welcome", "intro")
-                      for s in sentences(guide.kb.prompts[key]))
+                      for s in split_sentences(guide.kb.prompts[key]))
 
         def opening_over() -> bool:
             audio = speaker.since(mark)

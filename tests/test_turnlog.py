@@ -12,12 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.asr import Transcript
 from voiceguide.errors import LogFileError
-from voiceguide.service.turnlog import TurnLog, TurnRecord
+from voiceguide.loop.turn import Turn
+from voiceguide.match import NO_SLOTS, Match
+from voiceguide.service.turnlog import TurnLog
 
 AT = 1_700_000_000.1234
-RECORD = TurnRecord(at=AT, intent="cramp_now", confidence=0.87654, latency_ms=412.345,
-                    outcome="accept", transcript="my calf is cramping")
+RECORD = Turn(Transcript("my calf is cramping", 0.9),
+              Match("cramp_now", None, 0.87654, NO_SLOTS, "accept"), asr_ms=400.0,
+              match_ms=12.345)
+
+
+def clocked(out: io.StringIO, transcripts: bool = False, at: float = AT) -> TurnLog:
+    return TurnLog(out, transcripts=transcripts, clock=lambda: at)
 
 
 def lines(out: io.StringIO) -> list[dict[str, object]]:
@@ -26,7 +34,7 @@ def lines(out: io.StringIO) -> list[dict[str, object]]:
 
 def test_a_turn_is_one_json_line_without_what_was_heard() -> None:
     out = io.StringIO()
-    TurnLog(out).write(RECORD)
+    clocked(out).write(RECORD)
     assert lines(out) == [{"time": "2023-11-14T22:13:20.123Z", "intent": "cramp_now",
                            "confidence": 0.877, "latency_ms": 412.3, "outcome": "accept"}]
     assert "cramping" not in out.getvalue()
@@ -34,10 +42,10 @@ def test_a_turn_is_one_json_line_without_what_was_heard() -> None:
 
 def test_what_was_heard_is_logged_only_when_turned_on() -> None:
     out = io.StringIO()
-    log = TurnLog(out, transcripts=True)
+    log = clocked(out, transcripts=True)
     log.write(RECORD)
-    log.write(TurnRecord(AT, "none", 0.0, 10.0, "empty"))
-    assert [line["transcript"] for line in lines(out)] == ["my calf is cramping", None]
+    log.write(Turn(Transcript("", 0.0), None, "empty", asr_ms=10.0))
+    assert [line["transcript"] for line in lines(out)] == ["my calf is cramping", ""]
 
 
 def test_events_carry_their_fields_and_never_a_transcript() -> None:
@@ -53,11 +61,13 @@ def test_events_carry_their_fields_and_never_a_transcript() -> None:
 
 def test_every_line_parses_whatever_the_record_holds() -> None:
     out = io.StringIO()
-    log = TurnLog(out, transcripts=True)
+    times = iter([AT, AT, AT, AT, 0.0, 0.0])
+    log = TurnLog(out, transcripts=True, clock=lambda: next(times))
     for record in (RECORD,
-                   TurnRecord(AT, 'quo"te\nnew line', float("nan"), float("inf"), "echo",
-                              "caf\u00e9 \u2028 \\ \x00"),
-                   TurnRecord(0.0, "", 1.0, 0.0, "talk_over")):
+                   Turn(Transcript("caf\u00e9 \u2028 \\ \x00", float("nan")),
+                        Match('quo"te\nnew line', None, float("nan"), NO_SLOTS, "accept"),
+                        "echo", asr_ms=float("inf")),
+                   Turn(Transcript("", 1.0), None, "talk_over")):
         log.write(record)
         log.event("idle", seconds=120)
     assert len(out.getvalue().splitlines()) == 6

@@ -28,8 +28,9 @@ from voiceguide.dialogue.events import SetVoice, SpeechEvent
 from voiceguide.errors import VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.loop.kiosk import DeafRecognizer, Kiosk
-from voiceguide.loop.live import HeardTurn, VoiceLoop
+from voiceguide.loop.live import VoiceLoop
 from voiceguide.loop.session import Session
+from voiceguide.loop.turn import Turn
 from voiceguide.prefs import PrefsKeeper, load_prefs
 from voiceguide.service.health import Heartbeat, default_health_file
 from voiceguide.service.keys import read_keys
@@ -123,7 +124,7 @@ class Assembly:
 
             wake = WakeSpotter(settings.listen.wake_phrase, settings.listen.wake_threshold)
 
-        def show(turn: HeardTurn) -> None:
+        def show(turn: Turn) -> None:
             if printed is not None and turn.why != "wake":
                 printed.write(f"heard: {turn.transcript.text or '(nothing)'}  "
                               f"[{turn.why}]\n")

@@ -93,7 +93,7 @@ def repertoire(guide: Guide, minutes: float = 15) -> list[str]:
     Its own voice coming back through a microphone must never trigger anything, and
     this is the audio that proves it.
     """
-    from voiceguide.speech.synth import sentences
+    from voiceguide.sentences import split_sentences
 
     said: dict[str, None] = {}
     for intent in guide.kb.intents.values():
@@ -101,7 +101,7 @@ def repertoire(guide: Guide, minutes: float = 15) -> list[str]:
         night.session.start()
         night.say(intent.examples[0])
         night.wait(minutes * 60)
-        for sentence in sentences(night.new_text()):
+        for sentence in split_sentences(night.new_text()):
             said.setdefault(sentence, None)
     return list(said)
 

@@ -25,7 +25,6 @@ from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
 from voiceguide.docs.plain_words import PlainWords, plain_words
 from voiceguide.docs.semantic import MODEL_PACKAGE, SentenceEncoder, encoder, unpack
-from voiceguide.docs.sentences import split_sentences
 from voiceguide.kb.model import Intent, KnowledgeBase
 from voiceguide.match import (
     EMERGENCY,
@@ -37,6 +36,7 @@ from voiceguide.match import (
     Passage,
 )
 from voiceguide.match.normalize import plain
+from voiceguide.sentences import split_sentences
 
 MEANING = 0.4
 """Share of a section's score from how close its meaning is to the question's, when

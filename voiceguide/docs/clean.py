@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from voiceguide.docs.sentences import split_sentences
+from voiceguide.sentences import split_sentences
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\(\s*<?[^)\s>]*>?(?:\s+\"[^\"]*\")?\s*\)")

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
-from voiceguide.docs.sentences import split_sentences
 from voiceguide.errors import KnowledgeBaseError
 from voiceguide.kb import KnowledgeBase
+from voiceguide.sentences import split_sentences
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "content" / "topics.toml"
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import Link
-from voiceguide.docs.sentences import split_sentences
 from voiceguide.kb import KnowledgeBase
 from voiceguide.match import OUT_OF_SCOPE, Matcher
+from voiceguide.sentences import split_sentences
 
 LINK_FLOOR = 0.35
 """Weighted agreement (0..1) below which a section supports no intent. On the five

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from voiceguide.docs.sentences import is_whole_sentence, split_sentences
 from voiceguide.docs.structure import Part
+from voiceguide.sentences import is_whole_sentence, split_sentences
 
 MAX_WORDS = 60
 """Longest summary, in words: about twenty-five seconds at the guide's speaking rate."""

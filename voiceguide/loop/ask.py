@@ -14,7 +14,8 @@ from voiceguide.audio.endpoint import has_speech
 from voiceguide.guide import Guide
 from voiceguide.match import Match
 from voiceguide.match.heard import heard_as
-from voiceguide.speech.synth import Synthesizer, sentences
+from voiceguide.sentences import split_sentences
+from voiceguide.speech.synth import Synthesizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
                      guide.settings.listen, guide.triage)
     match_done = time.perf_counter()
     response = guide.first_words(match)
-    first = sentences(response)[:1]
+    first = split_sentences(response)[:1]
     if synth is not None and first:
         synth.render(first[0], rate)
     first_audio = time.perf_counter()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 from voiceguide.asr import Recognizer, Transcript
@@ -36,12 +35,13 @@ from voiceguide.clock import Clock, ManualClock
 from voiceguide.dialogue.events import Say, SpeechEvent
 from voiceguide.errors import VoiceguideError
 from voiceguide.guide import Guide
-from voiceguide.loop.live import HeardTurn, VoiceLoop
+from voiceguide.loop.live import VoiceLoop
 from voiceguide.loop.session import Session
+from voiceguide.loop.turn import Turn
 from voiceguide.service.health import Heartbeat
 from voiceguide.service.keys import read_keys
 from voiceguide.service.sdnotify import Notifier
-from voiceguide.service.turnlog import TurnLog, TurnRecord
+from voiceguide.service.turnlog import TurnLog
 from voiceguide.settings import Settings
 from voiceguide.speech.synth import Synthesizer
 from voiceguide.speech.voice import Voice
@@ -239,20 +239,14 @@ class Kiosk:
 
     # ---------------------------------------------------------------- reports
 
-    def _turned(self, turn: HeardTurn) -> None:
+    def _turned(self, turn: Turn) -> None:
         self._last_activity = self._clock.monotonic()
         if turn.why not in ("echo", "wake"):
             self._fresh = False
         if self._board is not None and turn.transcript.text and turn.why != "key":
             self._board.heard(turn.transcript.text)
         if self._log is not None:
-            match = turn.match
-            self._log.write(TurnRecord(
-                at=time.time(), intent=match.intent if match else "-",
-                confidence=match.confidence if match else turn.transcript.confidence,
-                latency_ms=turn.asr_ms + turn.match_ms,
-                outcome=match.outcome if match and turn.why in ("answered", "barge_in")
-                else turn.why, transcript=turn.transcript.text))
+            self._log.write(turn)
 
     def _spoken(self, event: SpeechEvent) -> None:
         # A countdown's cues ("Ten seconds.") are already the screen's countdown line;

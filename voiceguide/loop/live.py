@@ -19,7 +19,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
@@ -28,6 +28,7 @@ from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import AudioSource
 from voiceguide.audio.wav import RATE
 from voiceguide.loop.session import Session
+from voiceguide.loop.turn import Turn
 from voiceguide.match import EMERGENCY, Match
 from voiceguide.match.heard import heard_as
 from voiceguide.match.normalize import plain, stem
@@ -51,19 +52,6 @@ ECHO_SLACK = 0.5
 back through the microphone: the sound path, and the clock's step between frames."""
 KEPT_TURNS = 200
 """Turns kept for tests and the ``ask`` report; a kiosk runs all day, so not all."""
-
-
-@dataclass(frozen=True, slots=True)
-class HeardTurn:
-    """One utterance through the loop, with the timings ``ask`` and the logs report."""
-
-    transcript: Transcript
-    match: Match | None
-    """None when the utterance was not acted on (no wake phrase, an echo, talk-over)."""
-    why: str
-    """``answered``, ``barge_in``, ``echo``, ``talk_over``, ``empty``, ``wake``, ``key``."""
-    asr_ms: float
-    match_ms: float
 
 
 def is_echo(text: str, recent: list[str], overlap: float) -> bool:
@@ -101,7 +89,7 @@ class VoiceLoop:
     def __init__(self, session: Session, recognizer: Recognizer, speaker: VoiceSpeaker,
                  sink: AudioSink, settings: ListenSettings | None = None,
                  wake: WakeSpotter | None = None,
-                 on_turn: Callable[[HeardTurn], None] | None = None) -> None:
+                 on_turn: Callable[[Turn], None] | None = None) -> None:
         self.session = session
         self._recognizer = recognizer
         self._speaker = speaker
@@ -116,7 +104,7 @@ class VoiceLoop:
         self._talking_over = False
         self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._asr_failed = False
-        self.turns: deque[HeardTurn] = deque(maxlen=KEPT_TURNS)
+        self.turns: deque[Turn] = deque(maxlen=KEPT_TURNS)
 
     # ----------------------------------------------------------- turn taking
 
@@ -214,7 +202,7 @@ class VoiceLoop:
             words = COMMANDS[name]
             self._speaker.stop()
             self.session.respond(words, self.session.understand(words))
-            self._log(HeardTurn(Transcript(words, 1.0), None, "key", 0.0, 0.0))
+            self._log(Turn(Transcript(words, 1.0), None, "key", at=self.session.now()))
 
     def _activated(self) -> bool:
         if self._settings.activation == "always" or self.session.mode != "idle":
@@ -226,7 +214,8 @@ class VoiceLoop:
         if not talking_over and not self._activated():
             if self._wake is not None and self._wake.spotted(bytes(utterance.pcm)):
                 self.open_window()
-                self._log(HeardTurn(Transcript(self._wake.phrase, 1.0), None, "wake", 0, 0))
+                self._log(Turn(Transcript(self._wake.phrase, 1.0), None, "wake",
+                               at=self.session.now()))
             return
         started = time.perf_counter()
         transcript = self._transcribe(bytes(utterance.pcm))
@@ -244,19 +233,20 @@ class VoiceLoop:
             why = talk_over(match, transcript, self._speaker.sounding_within(heard_for),
                             self._settings)
             if why != "barge_in":
-                self._log(HeardTurn(transcript, None, why, asr_ms, match_ms))
+                self._log(Turn(transcript, None, why, asr_ms, match_ms, self.session.now()))
                 return
             self._speaker.stop()
         elif not transcript.text:
             self._speaker.chime("not_caught")
-            self._log(HeardTurn(transcript, None, "empty", asr_ms, match_ms))
+            self._log(Turn(transcript, None, "empty", asr_ms, match_ms,
+                           self.session.now()))
             return
         self._window_until = float("-inf")
         if match.outcome == "accept":
             self._speaker.chime("understood")
         # Logged before the answer, so a captions screen shows the words before the reply.
-        self._log(HeardTurn(transcript, match, "barge_in" if talking_over else "answered",
-                            asr_ms, match_ms))
+        self._log(Turn(transcript, match, "barge_in" if talking_over else "answered",
+                       asr_ms, match_ms, self.session.now()))
         self.session.respond(transcript.text, match)
 
     def _transcribe(self, pcm: bytes) -> Transcript:
@@ -272,7 +262,7 @@ class VoiceLoop:
         self._asr_failed = False
         return transcript
 
-    def _log(self, turn: HeardTurn) -> None:
+    def _log(self, turn: Turn) -> None:
         self.turns.append(turn)
         _LOGGER.info("%s: %r -> %s", turn.why, turn.transcript.text,
                      turn.match.intent if turn.match else "-")

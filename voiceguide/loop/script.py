@@ -23,7 +23,8 @@ from voiceguide.clock import ManualClock
 from voiceguide.dialogue.events import SpeechEvent
 from voiceguide.errors import ScriptError
 from voiceguide.guide import Guide
-from voiceguide.loop.session import Session, Turn, advance
+from voiceguide.loop.session import Session, advance
+from voiceguide.loop.turn import Turn
 from voiceguide.speech.speakers import Spoken, stamp, transcript_line
 
 SAID = (">", "you:")
@@ -43,6 +44,7 @@ class _Transcript:
             self.lines.append(line)
 
     def turn(self, turn: Turn) -> None:
+        assert turn.match is not None
         heard = turn.match.detail or turn.match.intent
         self.lines.append(f"{stamp(turn.at)} you: {turn.text}"
                           f"  ({heard}, {turn.match.confidence:.2f})")

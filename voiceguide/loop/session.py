@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from voiceguide.asr import Transcript
 from voiceguide.clock import Clock, ManualClock
 from voiceguide.dialogue.events import (
     Action,
@@ -23,20 +23,12 @@ from voiceguide.dialogue.events import (
 )
 from voiceguide.dialogue.player import Progress
 from voiceguide.guide import Guide
+from voiceguide.loop.turn import Turn
 from voiceguide.match import Match
 from voiceguide.safety import Triage
 from voiceguide.speech.speakers import Speaker
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One utterance and what the guide made of it, for logs and the ``script`` trace."""
-
-    at: float
-    text: str
-    match: Match
 
 
 class Session:
@@ -100,7 +92,7 @@ class Session:
         now = self.now()
         _LOGGER.debug("heard %r as %s (%.2f)", text, match.intent, match.confidence)
         if self._on_turn is not None:
-            self._on_turn(Turn(now, text, match))
+            self._on_turn(Turn(Transcript(text, 1.0), match, at=now))
         self._carry_out(self._dialogue.handle(Heard(text, match), now))
         return match
 

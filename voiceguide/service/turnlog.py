@@ -16,30 +16,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from voiceguide.errors import LogFileError
+from voiceguide.loop.turn import Turn
 
 _LOGGER = logging.getLogger(__name__)
 
 _RESERVED = frozenset({"time", "event", "transcript"})
-
-
-@dataclass(frozen=True, slots=True)
-class TurnRecord:
-    at: float
-    """Wall-clock epoch seconds."""
-    intent: str
-    confidence: float
-    latency_ms: float
-    """From the end of speech to the first audio of the answer (or to the match, when
-    the guide stays silent)."""
-    outcome: str
-    """``accept``, ``clarify``, ``out_of_scope``, ``talk_over``, ``echo``, ``empty``..."""
-    transcript: str | None = None
 
 
 class TurnLog:
@@ -57,16 +43,20 @@ class TurnLog:
         self._lock = threading.Lock()
         self._failed = False
 
-    def write(self, record: TurnRecord) -> None:
+    def write(self, turn: Turn) -> None:
+        """The turn, stamped now: its intent, confidence, the time from the end of speech
+        to the match, and its outcome."""
+        match = turn.match
         line: dict[str, object] = {
-            "time": _iso(record.at),
-            "intent": record.intent,
-            "confidence": _rounded(record.confidence, 3),
-            "latency_ms": _rounded(record.latency_ms, 1),
-            "outcome": record.outcome,
+            "time": _iso(self._clock()),
+            "intent": match.intent if match else "-",
+            "confidence": _rounded(match.confidence if match else turn.transcript.confidence,
+                                   3),
+            "latency_ms": _rounded(turn.asr_ms + turn.match_ms, 1),
+            "outcome": turn.outcome,
         }
         if self._transcripts:
-            line["transcript"] = record.transcript
+            line["transcript"] = turn.text
         self._emit(line)
 
     def event(self, name: str, /, **fields: object) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import re
 import subprocess
 import tempfile
 import threading
@@ -27,7 +26,6 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_VOICE = "gmw/en-us"
 """espeak-ng's US English voice; ``--voice`` takes any id ``voiceguide voices`` lists."""
 RENDER_ATTEMPTS = 3
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class SpeechEngineError(VoiceguideError):
@@ -39,11 +37,6 @@ class Synthesizer(Protocol):
 
     def render(self, text: str, rate: int) -> np.ndarray:
         """``text`` at ``rate`` words a minute, as float samples (16 kHz mono, -1..1)."""
-
-
-def sentences(text: str) -> list[str]:
-    """Split for speaking one sentence at a time, so the first starts sooner."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 class Pyttsx3Synthesizer:

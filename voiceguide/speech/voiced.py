@@ -20,8 +20,9 @@ from voiceguide.audio.wav import RATE
 from voiceguide.clock import Clock
 from voiceguide.dialogue.events import Earcon, Pause, Say, SetVoice, SpeechEvent, StopSpeaking
 from voiceguide.errors import VoiceguideError
+from voiceguide.sentences import split_sentences
 from voiceguide.speech.speakers import chime_text
-from voiceguide.speech.synth import Synthesizer, sentences
+from voiceguide.speech.synth import Synthesizer
 from voiceguide.speech.voice import Voice
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class VoiceSpeaker:
         if isinstance(event, Say):
             self._caption(f"guide: {event.text}")
             rate = round(self.voice.rate * event.rate)
-            for sentence in sentences(event.text):
+            for sentence in split_sentences(event.text):
                 starts = self._sink.ends_at()
                 self._play(self._render(sentence, rate))
                 self._timeline.append((starts, self._sink.ends_at(), sentence))

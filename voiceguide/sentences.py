@@ -1,4 +1,5 @@
-"""Sentence boundaries, shared by junk removal and the spoken summary so both cut a
+"""Sentence boundaries, the one splitter: the guide speaks one sentence at a time (so
+the first starts sooner), and an article's junk removal and spoken summary cut a
 paragraph in the same places."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import re
 _BOUNDARY = re.compile(r"[.!?]+[\"\u201d\u2019')\]]*\s+(?=[\"\u201c\u2018(\[]?[A-Z0-9])")
 
 _ABBREVIATIONS = frozenset({
-    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "no", "approx", "fig", "u.s",
+    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "approx", "fig", "u.s",
     "jr", "sr", "prof", "inc", "ltd", "cf", "al",
 })
 """Words whose full stop does not end a sentence."""
@@ -23,8 +24,9 @@ def split_sentences(text: str) -> list[str]:
     for boundary in _BOUNDARY.finditer(text):
         space = text.rfind(" ", start, boundary.start())
         word = text[space + 1 if space >= 0 else start:boundary.start()].strip()
-        if word.lower().lstrip("(\"\u201c") in _ABBREVIATIONS:
-            continue
+        word = word.lower().lstrip("(\"\u201c")
+        if word in _ABBREVIATIONS or (word == "no" and text[boundary.end():][:1].isdigit()):
+            continue  # "e.g." and "No. 5" end no sentence; "yes or no." does
         piece = text[start:boundary.end()].strip()
         if piece:
             sentences.append(piece)
