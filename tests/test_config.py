@@ -238,7 +238,7 @@ def test_a_missing_file_says_where_the_example_is(tmp_path: Path) -> None:
 
 
 def test_a_folder_or_binary_file_is_refused_in_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="is a folder; give the kiosk's TOML file"):
+    with pytest.raises(ConfigError, match="is a folder; give a TOML file"):
         load_config(tmp_path)
     binary = tmp_path / "kiosk.toml"
     binary.write_bytes(b"\xff\xfe[speech]")

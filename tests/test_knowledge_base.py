@@ -123,7 +123,7 @@ def test_a_mistake_names_file_intent_and_field(tmp_path: Path, file: str, old: s
 def test_broken_toml_and_missing_folder_are_one_line_errors(tmp_path: Path) -> None:
     content = broken_copy(tmp_path)
     (content / "lexicon.toml").write_text("fillers = [\n")
-    with pytest.raises(KnowledgeBaseError, match=r"lexicon.toml: not valid TOML"):
+    with pytest.raises(KnowledgeBaseError, match=r"lexicon.toml: line 1: TOML syntax error"):
         load_knowledge_base(content)
     with pytest.raises(KnowledgeBaseError, match="does not exist"):
         load_knowledge_base(tmp_path / "nowhere")

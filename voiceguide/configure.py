@@ -10,13 +10,11 @@ at three in the morning.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import time as dt_time
@@ -32,6 +30,7 @@ from voiceguide.settings import (
     Settings,
     VoiceSettings,
 )
+from voiceguide.validate import read_toml, suggestion
 
 MIN_BRIGHTNESS = 0.1
 """Dimmer than this and the captions cannot be read at all."""
@@ -299,11 +298,11 @@ def load_settings(file: Path | None = None, given: Given | None = None) -> Setti
     ``ConfigError`` on the first value that fails its check."""
     found: dict[_Target, tuple[Any, _Key]] = {}
     if file is not None:
-        for name, table in _parse(file).items():
+        for name, table in read_toml(file, ConfigError, f"copy {EXAMPLE} and edit it").items():
             if not isinstance(table, dict):
                 raise _not_in_table(file, name, table)
             if name not in _SCHEMA:
-                hint = _suggest(name, _SCHEMA, "[{}]") or f"; the tables are {_TABLES}"
+                hint = suggestion(name, _SCHEMA, "[{}]") or f"; the tables are {_TABLES}"
                 raise ConfigError(f"{file}: unknown table [{_name(name)}]{hint}")
             found |= _read(file, name, table)
     for dotted, (option, value) in (given or {}).items():
@@ -334,31 +333,6 @@ def _tree(values: Mapping[_Target, Any]) -> Settings:
     return settings
 
 
-def _parse(path: Path) -> dict[str, Any]:
-    try:
-        # utf-8-sig: Notepad on the clinic's PC may have put a byte-order mark first.
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist; copy {EXAMPLE} and edit it") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder; give the kiosk's TOML file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from None
-    except OSError as error:
-        raise ConfigError(f"{path} cannot be read ({error.strerror}); check its "
-                          "permissions") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        if where := re.search(r" \(at line (\d+), column (\d+)\)$", message):
-            line, message = where[1], f"{message[:where.start()]} (column {where[2]})"
-        else:  # "(at end of document)": an unclosed string or bracket
-            line = str(len(text.splitlines()) or 1)
-            message = message.replace(" (at end of document)", " at the end of the file")
-        raise ConfigError(f"{path}: line {line}: TOML syntax error: {message}") from None
-
-
 def _read(path: Path, table: str, values: Mapping[str, Any]
           ) -> dict[_Target, tuple[Any, _Key]]:
     """The table's keys checked and converted, leaving out those that take the default."""
@@ -366,7 +340,7 @@ def _read(path: Path, table: str, values: Mapping[str, Any]
     read = {}
     for name, value in values.items():
         if name not in checks:
-            hint = _suggest(name, checks, "{}") or f"; the keys are {', '.join(checks)}"
+            hint = suggestion(name, checks) or f"; the keys are {', '.join(checks)}"
             raise ConfigError(f"{path}: unknown key [{_name(table)}] {_name(name)}{hint}")
         check, target = checks[name]
         key = _Key(path, table, name, value)
@@ -374,11 +348,6 @@ def _read(path: Path, table: str, values: Mapping[str, Any]
         if converted is not None:
             read[target] = (converted, key)
     return read
-
-
-def _suggest(name: str, known: Mapping[str, object], form: str) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {form.format(close[0])}?)" if close else ""
 
 
 def _not_in_table(path: Path, name: str, value: object) -> ConfigError:

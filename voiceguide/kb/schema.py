@@ -7,12 +7,12 @@ the person fixing it is a clinician editing TOML, not a programmer reading a tra
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from voiceguide import validate
 from voiceguide.errors import KnowledgeBaseError
 from voiceguide.kb.model import (
     Branch,
@@ -24,6 +24,7 @@ from voiceguide.kb.model import (
     Step,
 )
 from voiceguide.kb.templates import TemplateError, expand
+from voiceguide.validate import suggestion
 
 MIN_EXAMPLES = 10
 MAX_SPOKEN_WORDS = 70
@@ -92,7 +93,8 @@ class Where:
     def unknown_keys(self, table: Mapping[str, Any], allowed: set[str]) -> None:
         for key in table:
             if key not in allowed:
-                self.fail(key, f"is not a known field (known: {', '.join(sorted(allowed))})")
+                hint = suggestion(key, allowed) or f" (known: {', '.join(sorted(allowed))})"
+                self.fail(key, f"is not a known field{hint}")
 
 
 def check_spoken(where: Where, key: str, text: str) -> None:
@@ -106,17 +108,8 @@ def check_spoken(where: Where, key: str, text: str) -> None:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise KnowledgeBaseError(
-            f"{path.name}: not valid TOML: {error} (fix {path} and start again)"
-        ) from None
-    except OSError as error:
-        raise KnowledgeBaseError(
-            f"{path.name}: cannot be read: {error.strerror} (check {path})"
-        ) from None
+    return validate.read_toml(path, KnowledgeBaseError,
+                              "restore it from the shipped content folder")
 
 
 CLINICAL_PAGE = re.compile(r"^https?://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$")
