@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh "[test]"
 .venv/bin/ruff check voiceguide tests scripts
+.venv/bin/mypy
 .venv/bin/python -m pytest -q "$@"

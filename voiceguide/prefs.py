@@ -17,6 +17,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from voiceguide.errors import PrefsError
 from voiceguide.settings import VoiceSettings
@@ -79,7 +80,7 @@ _RANGES = {"rate": (VoiceSettings.MIN_RATE, VoiceSettings.MAX_RATE),
 
 def _from_json(data: dict[str, object], defaults: Prefs) -> tuple[Prefs, list[str]]:
     """The usable values in ``data`` over ``defaults``, and a note on each that was not."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     problems = []
     for name in (field.name for field in fields(Prefs) if field.name in data):
         value, default = data[name], getattr(defaults, name)

@@ -63,14 +63,22 @@ def _confirming(night: Night) -> None:
         confirm="your leg is swollen and hot"))
 
 
+def _in_a_stretch(seconds: float, then: str = "") -> Callable[[Night], None]:
+    def into(night: Night) -> None:
+        night.say("my calf is cramping")
+        night.wait(seconds)
+        if then:
+            night.say(then)
+    return into
+
+
 STATES: dict[str, Callable[[Night], object]] = {
     "idle": lambda night: night.session.start(),
-    "routine": lambda night: (night.say("my calf is cramping"), night.wait(12)),
-    "checkin": lambda night: (night.say("my calf is cramping"), night.wait(36)),
+    "routine": _in_a_stretch(12),
+    "checkin": _in_a_stretch(36),
     "offer": lambda night: night.say("why do i get cramps at night"),
     "clarify": _clarifying,
-    "paused": lambda night: (night.say("my calf is cramping"), night.wait(12),
-                             night.say("pause")),
+    "paused": _in_a_stretch(12, then="pause"),
     "confirm": _confirming,
     "emergency": lambda night: night.say("my left calf is swollen and hot"),
 }

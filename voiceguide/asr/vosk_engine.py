@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from voiceguide.asr import Transcript
 from voiceguide.errors import ModelError
@@ -35,7 +36,7 @@ class VoskRecognizer:
         self._grammar = json.dumps([" ".join(vocabulary), "[unk]"]) if vocabulary else None
         self.name = f"vosk:{model_path.name}"
         self._recognizer = self._new()
-        self._final: list[dict[str, object]] = []
+        self._final: list[dict[str, Any]] = []
 
     def _new(self) -> object:
         import vosk
@@ -61,7 +62,7 @@ class VoskRecognizer:
 
     def finish(self) -> Transcript:
         self._final.append(json.loads(self._recognizer.FinalResult()))  # type: ignore[attr-defined]
-        words = [w for part in self._final for w in part.get("result", [])]  # type: ignore[union-attr]
+        words = [w for part in self._final for w in part.get("result", [])]
         kept = [w for w in words if w.get("word") != "[unk]"]
         text = " ".join(str(w["word"]) for w in kept)
         if not words:

@@ -370,8 +370,8 @@ class CaptionServer:
                 "Content-Type": "text/event-stream; charset=utf-8"}) + b"retry: 1000\n\n")
             if method == "HEAD":
                 return
-            sent = -1
-            shown = None
+            sent: object = -1
+            shown: object = None
             while not self.closing.is_set():
                 changed = self._changed
                 state = self.board.snapshot()

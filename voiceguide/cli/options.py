@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from voiceguide import __version__
 from voiceguide.settings import ACTIVATIONS, DEFAULT_EMERGENCY_NUMBER, ENGINES, VoiceSettings
@@ -52,7 +53,7 @@ def given(args: argparse.Namespace) -> dict[str, tuple[str, object]]:
 def _common(parser: argparse.ArgumentParser, inherited: bool) -> None:
     """Options for every command; ``inherited`` (after a command's name) leaves the
     value given before the name alone when the option is not repeated."""
-    keep = {"default": argparse.SUPPRESS} if inherited else {}
+    keep: dict[str, Any] = {"default": argparse.SUPPRESS} if inherited else {}
     parser.add_argument("--config", type=Path, metavar="PATH", **keep,
                         help="a TOML settings file (see deploy/kiosk.toml); options given "
                              "here win over it")
@@ -107,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     _common(top, inherited=False)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, **kwargs)
         _common(sub, inherited=True)
         return sub

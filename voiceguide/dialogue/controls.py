@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from voiceguide.dialogue.events import Action, End, SetVoice, StopSpeaking
+from voiceguide.dialogue.events import Action, End, Say, SetVoice, StopSpeaking
 from voiceguide.dialogue.player import RoutinePlayer
 from voiceguide.dialogue.state import Mode, Running
 from voiceguide.errors import KnowledgeBaseError
@@ -70,6 +70,7 @@ class Controls(RoutinePlayer):
     # --------------------------------------------------------------- repeating
 
     def _on_repeat(self, match: Match, now: float) -> list[Action]:
+        said: list[Action]
         if self.mode in (Mode.ROUTINE, Mode.CHECKIN) and self._running is not None:
             said = self._where_we_are(now)
         elif self.mode is Mode.PAUSED and self._running is not None:
@@ -80,7 +81,8 @@ class Controls(RoutinePlayer):
             return [self._prompt("nothing_to_repeat")]
         if match.detail == "control.repeat.slower":
             return [SetVoice(rate_change=-self._settings.rate_step),
-                    *(replace(say, rate=SLOWER_REPLAY) for say in said)]
+                    *(replace(say, rate=SLOWER_REPLAY) for say in said
+                      if isinstance(say, Say))]
         return said
 
     # ------------------------------------------------------------------- voice
@@ -107,7 +109,7 @@ class Controls(RoutinePlayer):
             return [self._time_left(now)]
         # "I'm bleeding and don't know what to do" is a cry for help, not a question
         # about what the guide can do: say how to get help first.
-        net = [self._prompt("safety_net")] if match.urgent else []
+        net: list[Action] = [self._prompt("safety_net")] if match.urgent else []
         if self.mode is Mode.ROUTINE and self._running is not None:
             return net + [self._prompt("help_routine", routine=self._running.routine.title)]
         key = {Mode.CHECKIN: "help_checkin", Mode.OFFER: "help_offer",

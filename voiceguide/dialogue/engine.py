@@ -210,7 +210,7 @@ class Dialogue(Controls):
         if self.mode is not Mode.PAUSED:
             self._cancel_timer_into([])
             self.mode = Mode.CLARIFY
-        net = [self._prompt("safety_net")] if match.urgent else []
+        net: list[Action] = [self._prompt("safety_net")] if match.urgent else []
         return self._remember(net + [self._prompt("clarify", a=labels[0], b=labels[1])])
 
     def _not_understood(self, match: Match) -> list[Action]:

@@ -62,7 +62,7 @@ class Match:
     on their own: a refusal then still says how to get help."""
 
     def to_json(self) -> dict[str, Any]:
-        found = {
+        found: dict[str, Any] = {
             "intent": self.intent,
             "detail": self.detail,
             "confidence": round(self.confidence, 3),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol
 
 import numpy as np
 
@@ -28,12 +28,20 @@ from voiceguide.speech.voice import Voice
 _LOGGER = logging.getLogger(__name__)
 
 
+class Captions(Protocol):
+    """Where a line of everything said goes as it is said: a terminal, a pipe, a file."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class VoiceSpeaker:
     """Speaks through ``synth`` into ``sink``; ``spoken`` keeps what is playing for the
     loop's echo check."""
 
     def __init__(self, synth: Synthesizer | None, sink: AudioSink, clock: Clock,
-                 voice: Voice | None = None, captions: TextIO | None = None,
+                 voice: Voice | None = None, captions: Captions | None = None,
                  observer: Callable[[SpeechEvent], None] | None = None) -> None:
         self._synth = synth
         self._sink = sink
