@@ -84,5 +84,5 @@ def test_a_file_that_is_not_audio_is_one_line_and_the_rest_still_run(
     text.write_text("not audio")
     clip = speech([("control.stop", "stop")])[0]
     records = ask([text, clip.path], "--no-speech")
-    assert "not a WAV file" in records[0]["error"]
+    assert "is not a WAV, FLAC, Ogg or MP3 file" in records[0]["error"]
     assert records[1]["transcript"] is not None
