@@ -339,7 +339,8 @@ def _lexicon(path: Path) -> Lexicon:
     data = read_toml(path)
     where = Where(path, "lexicon")
     where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides",
-                              "elsewhere", "legs"})
+                              "elsewhere", "legs", "function_words", "passing",
+                              "handling"})
 
     def inverted(key: str) -> dict[str, str]:
         table = data.get(key, {})
@@ -359,6 +360,9 @@ def _lexicon(path: Path) -> Lexicon:
         negations=frozenset(data.get("negations", [])),
         elsewhere=frozenset(data.get("elsewhere", [])),
         legs=frozenset(data.get("legs", [])),
+        function_words=frozenset(data.get("function_words", [])),
+        passing=frozenset(data.get("passing", [])),
+        handling=frozenset(data.get("handling", [])),
     )
 
 
