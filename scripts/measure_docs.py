@@ -1,7 +1,12 @@
 """Document answers, measured: build and load times, and how often the right section
-comes first for questions only the documents answer.
+(and the right article) comes first for questions only the documents answer.
 
-    python scripts/measure_docs.py [DOCS...] [--questions TSV] [--floors 0.3,0.4]
+    python scripts/measure_docs.py [DOCS...] [--index INDEX] [--questions TSV]
+                                   [--floors 0.3,0.4] [--misses]
+
+``--index`` measures an index already built (``voiceguide build``) instead of
+building one three times to time it. ``--misses`` lists what went wrong, except for
+a held-out question file (its name holds "heldout"): those are for reporting only.
 
 The questions file has ``question``, ``file`` and ``heading`` columns; a heading may
 list alternatives separated by " | ", and one ending in "..." is named by its first
@@ -23,11 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voiceguide.docs import Section
-from voiceguide.docs.answer import DOC_FLOOR, DocRetriever, DocsMatcher
+from voiceguide.docs.answer import DOC_FLOOR, DocsMatcher
 from voiceguide.docs.builder import build_index
-from voiceguide.docs.index import DocIndex, save
+from voiceguide.docs.index import DocIndex, load, save
 from voiceguide.docs.link import heading_key
-from voiceguide.docs.semantic import encoder
+from voiceguide.docs.retrieve import DocRetriever
+from voiceguide.docs.semantic import SentenceEncoder, encoder
 from voiceguide.guide import Guide
 from voiceguide.match import OUT_OF_SCOPE
 
@@ -68,6 +74,7 @@ def top1(index: DocIndex, questions: list[tuple[str, str, set[str]]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("docs", nargs="*", type=Path, default=[SEEDS])
+    parser.add_argument("--index", type=Path, help="an index already built")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--floors", default=str(DOC_FLOOR))
     parser.add_argument("--misses", action="store_true", help="print each miss")
@@ -76,30 +83,22 @@ def main() -> None:
     args = parser.parse_args()
     guide = Guide.load()
     meaning = None if args.words_only else encoder()
-    builds = []
-    for _ in range(3):
-        started = time.perf_counter()
-        index = build_index(args.docs, guide.kb, guide.matcher, meaning)
-        builds.append(time.perf_counter() - started)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "docs.json"
-        save(index, path)
-        loads = [_cold_load(path) for _ in range(5)]
-        size = path.stat().st_size
-    print(f"build: {len(index.documents)} documents, {len(index.sections())} sections, "
-          f"median {statistics.median(builds):.2f} s of 3; index {size / 1024:.0f} KiB; "
-          f"load and ready (a new process) median {statistics.median(loads) * 1000:.0f} ms of 5")
+    index = load(args.index) if args.index else timed_build(args.docs, guide, meaning)
     questions = labelled(args.questions)
+    misses = args.misses and "heldout" not in args.questions.name
     results = top1(index, questions)
     right = sum(ok for _, _, ok in results)
+    article = sum(first is not None and first.doc == file
+                  for (_, first, _), (_, file, _) in zip(results, questions, strict=True))
     print(f"retrieval: right section first for {right}/{len(results)} "
-          f"({right / len(results):.1%}) of {args.questions.name}")
+          f"({right / len(results):.1%}) of {args.questions.name}; right article "
+          f"{article}/{len(results)} ({article / len(results):.1%})")
     left = [ok for (_, _, ok), m in zip(results, guide.matcher.match_many(
         [q for q, _, _ in questions]), strict=True) if m.outcome != "accept"]
     if left:
         print(f"  of the {len(left)} the curated intents refuse or hesitate on, the right "
               f"section first for {sum(left)} ({sum(left) / len(left):.1%})")
-    if args.misses:
+    if misses:
         for question, first, ok in results:
             if not ok:
                 got = f"{first.doc[:3]} {first.heading or first.title}" if first else "-"
@@ -111,21 +110,53 @@ def main() -> None:
     for floor in (float(f) for f in args.floors.split(",")):
         matcher = DocsMatcher(guide.matcher, index, floor, kb=guide.kb)
         answered = [matcher.match(q) for q, _, _ in questions]
-        end_to_end = sum(m.passage is not None and is_right_id(m.passage.id, index, f, h)
-                         for m, (_, f, h) in zip(answered, questions, strict=True))
-        curated = sum(m.passage is None and m.outcome == "accept" for m in answered)
+        sourced = [m.passage for m in answered]
+        end_to_end = sum(p is not None and is_right_id(p.id, index, f, h)
+                         for p, (_, f, h) in zip(sourced, questions, strict=True))
+        from_article = sum(p is not None and p.file == f
+                           for p, (_, f, _) in zip(sourced, questions, strict=True))
+        curated = sum(p is None and m.outcome == "accept"
+                      for p, m in zip(sourced, answered, strict=True))
         wrongly = [t for t, m in zip(oov, matcher.match_many(oov), strict=True)
                    if m.passage is not None]
         changed = sum(m.intent != row["intent"] and m.passage is not None
                       for row, m in zip(inscope, matcher.match_many(
                           [r["utterance"] for r in inscope]), strict=True))
-        print(f"floor {floor}: end to end doc:<right section> {end_to_end}/{len(questions)}"
-              f" ({curated} answered by a curated intent instead); dev out-of-scope "
+        print(f"floor {floor}: end to end, answered from the right article "
+              f"{from_article}/{len(questions)} ({from_article / len(questions):.1%}), "
+              f"its right section {end_to_end} ({end_to_end / len(questions):.1%}); "
+              f"{curated} answered by a curated intent instead; dev out-of-scope "
               f"answered from a document {len(wrongly)}/{len(oov)}; dev in-scope lines "
               f"turned into document answers {changed}/{len(inscope)}")
-        if args.misses:
+        if misses:
+            for (question, file, _), m in zip(questions, answered, strict=True):
+                if m.passage is None or m.passage.file != file:
+                    got = (f"{m.passage.file[:3]} {m.passage.section}" if m.passage
+                           else f"{m.intent} ({m.outcome})")
+                    print(f"    not from {file[:3]}: {question!r} -> {got}")
             for text in wrongly:
                 print(f"    out of scope answered: {text!r}")
+
+
+def timed_build(docs: list[Path], guide: Guide, meaning: SentenceEncoder | None
+                ) -> DocIndex:
+    """Builds the index three times and prints how long that took and how long a new
+    process takes to load it."""
+    builds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        index = build_index(docs, guide.kb, guide.matcher, meaning)
+        builds.append(time.perf_counter() - started)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "docs.json"
+        save(index, path)
+        loads = [_cold_load(path) for _ in range(5)]
+        size = path.stat().st_size
+    print(f"build: {len(index.documents)} documents, {len(index.sections())} sections, "
+          f"median {statistics.median(builds):.2f} s of 3; index {size / 1024:.0f} KiB; "
+          f"load and ready (a new process) median {statistics.median(loads) * 1000:.0f} ms "
+          "of 5")
+    return index
 
 
 _LOAD = """
@@ -134,9 +165,9 @@ from pathlib import Path
 from voiceguide.docs.answer import DocsMatcher
 from voiceguide.docs.index import load
 from voiceguide.kb import load_knowledge_base
-from voiceguide.match.fuzzy import RapidfuzzMatcher
+from voiceguide.match.fuzzy import make_matcher
 kb = load_knowledge_base(None)
-curated = RapidfuzzMatcher(kb)
+curated = make_matcher(kb)
 started = time.perf_counter()
 DocsMatcher(curated, load(Path(sys.argv[1])), kb=kb)
 print(time.perf_counter() - started)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,9 +19,17 @@ from pathlib import Path
 import pytest
 
 from voiceguide.asr.download import (
+    MEGABYTE,
+    MODELS,
     VOSK_SMALL_EN_US,
+    WHISPER_BASE_EN,
+    WHISPER_TINY_EN,
+    HubFile,
+    HubModel,
     ModelSpec,
+    download_hub_model,
     download_model,
+    list_main,
     main,
     text_progress,
 )
@@ -291,3 +301,257 @@ def test_models_folder_defaults_to_the_repository_unless_overridden(
     assert default_models_dir() == ROOT / "models"
     monkeypatch.setenv("VOICEGUIDE_MODELS", str(tmp_path / "elsewhere"))
     assert default_models_dir() == tmp_path / "elsewhere"
+
+
+# Whisper models from a (local stand-in for the) Hugging Face hub.
+
+REVISION = "a" * 40
+HUB_FILES = {
+    "config.json": b'{"alignment_heads": [], "lang_ids": []}\n',
+    "tokenizer.json": b'{"model": "fake tokenizer for tests"}\n',
+    "model.bin": os.urandom(200_000),
+}
+
+
+def git_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class HubServer:
+    """Answers like the hub's ``resolve`` endpoint: small files directly with their Git
+    hash as ETag, ``model.bin`` (an LFS file) by redirect to a CDN path, its SHA-256 in
+    X-Linked-Etag; every answer names the commit."""
+
+    def __init__(self) -> None:
+        self.files = dict(HUB_FILES)
+        self.commit = REVISION
+        self.declared: dict[str, str] = {}
+        """Overrides of the digest announced for a file."""
+        self.drop_after: int | None = None
+        self.requests: list[tuple[str, str, str | None]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_HEAD(self) -> None:
+                self.answer(body=False)
+
+            def do_GET(self) -> None:
+                self.answer(body=True)
+
+            def answer(self, body: bool) -> None:
+                wanted = self.headers.get("Range")
+                server.requests.append((self.command, self.path, wanted))
+                prefix = f"/org/model/resolve/{REVISION}/"
+                if self.path.startswith("/cdn/"):
+                    name = self.path.removeprefix("/cdn/")
+                elif self.path.startswith(prefix) and self.path[len(prefix):] in server.files:
+                    name = self.path[len(prefix):]
+                    if name == "model.bin":
+                        data = server.files[name]
+                        self.send_response(302)
+                        self.send_header("Location", f"/cdn/{name}")
+                        self.send_header("X-Repo-Commit", server.commit)
+                        self.send_header("X-Linked-Size", str(len(data)))
+                        digest = server.declared.get(name, hashlib.sha256(data).hexdigest())
+                        self.send_header("X-Linked-Etag", f'"{digest}"')
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                else:
+                    self.send_error(404)
+                    return
+                data, start = server.files[name], 0
+                if wanted:
+                    start = int(wanted.removeprefix("bytes=").rstrip("-"))
+                    self.send_response(206)
+                    self.send_header("Content-Range",
+                                     f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                if not self.path.startswith("/cdn/"):
+                    self.send_header("X-Repo-Commit", server.commit)
+                    self.send_header("ETag", f'"{server.declared.get(name, git_sha1(data))}"')
+                chunk = data[start:]
+                self.send_header("Content-Length", str(len(chunk)))
+                self.end_headers()
+                if not body:
+                    return
+                if server.drop_after is not None and name == "model.bin":
+                    chunk = chunk[:server.drop_after]
+                    server.drop_after = None
+                    self.close_connection = True
+                self.wfile.write(chunk)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def spec(self, **changes: object) -> HubModel:
+        files = tuple(HubFile(name, (len(data), len(data)))
+                      for name, data in HUB_FILES.items())
+        spec = HubModel(name="whisper-test", repo="org/model", revision=REVISION,
+                        files=files, hub=self.url)
+        return dataclasses.replace(spec, **changes)  # type: ignore[arg-type]
+
+    def gets(self) -> list[tuple[str, str | None]]:
+        return [(path, wanted) for command, path, wanted in self.requests if command == "GET"]
+
+
+@pytest.fixture
+def hub() -> Iterator[HubServer]:
+    hub_server = HubServer()
+    thread = threading.Thread(target=hub_server.httpd.serve_forever, args=(0.01,),
+                              daemon=True)
+    thread.start()
+    yield hub_server
+    hub_server.httpd.shutdown()
+    hub_server.httpd.server_close()
+
+
+def assert_hub_installed(models: Path) -> None:
+    for name, data in HUB_FILES.items():
+        assert (models / "model" / name).read_bytes() == data
+    assert [path.name for path in models.iterdir()] == ["model"]
+
+
+def test_hub_model_is_fetched_checked_and_renamed_into_place(
+        hub: HubServer, models: Path) -> None:
+    screen = io.StringIO()
+    calls: list[tuple[int, int | None]] = []
+    bar = text_progress(screen)
+
+    def progress(done: int, total: int | None) -> None:
+        calls.append((done, total))
+        bar(done, total)
+
+    path = download_hub_model(hub.spec(), models, progress=progress)
+
+    assert path == models / "model"
+    assert_hub_installed(models)
+    total = sum(map(len, HUB_FILES.values()))
+    assert calls[-1] == (total, total)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert screen.getvalue().endswith("[####################] 100%\n")
+    assert hub.gets()[-1] == ("/cdn/model.bin", None)  # the redirect was followed
+
+
+def test_hub_download_interrupted_in_the_big_file_resumes_it(
+        hub: HubServer, models: Path) -> None:
+    hub.drop_after = 50_000
+
+    with pytest.raises(ModelError, match=r"stopped at .*download whisper-test` again to "
+                                         r"resume") as caught:
+        download_hub_model(hub.spec(), models)
+
+    assert "\n" not in str(caught.value)
+    assert not (models / "model").exists()
+    hub.requests.clear()
+    assert download_hub_model(hub.spec(), models) == models / "model"
+    # The small files already verified are not asked for again.
+    assert hub.gets() == [(f"/org/model/resolve/{REVISION}/model.bin", "bytes=50000-"),
+                          ("/cdn/model.bin", "bytes=50000-")]
+    assert_hub_installed(models)
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("sha256", "model.bin of whisper-test does not match its SHA-256"),
+    ("git", "config.json of whisper-test does not match the hash Git holds for it"),
+    ("commit", "came from commit bbbbbbbbbbbb, not the pinned aaaaaaaaaaaa"),
+    ("size", "config.json of whisper-test is 40 bytes where the hub lists 1 to 2"),
+    ("pinned", "model.bin of whisper-test is not the file whose SHA-256 is pinned"),
+])
+def test_hub_file_that_fails_a_check_is_refused_in_one_line(
+        hub: HubServer, models: Path, fault: str, message: str) -> None:
+    spec = hub.spec()
+    if fault == "sha256":
+        hub.declared["model.bin"] = "0" * 64
+    elif fault == "git":
+        hub.declared["config.json"] = "0" * 40
+    elif fault == "commit":
+        hub.commit = "b" * 40
+    elif fault == "size":
+        spec = hub.spec(files=(HubFile("config.json", (1, 2)),))
+    else:
+        spec = hub.spec(files=(HubFile("model.bin", (0, 10**6), sha256="1" * 64),))
+
+    with pytest.raises(ModelError) as caught:
+        download_hub_model(spec, models)
+
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+    assert "run `voiceguide models download whisper-test` again" in text
+    assert not (models / "model").exists()
+    failed = text.split(" of whisper-test")[0]
+    # The bad file is gone; the ones verified before it stay for the next run.
+    assert not [p for p in models.rglob(f"{failed}*") if p.is_file()]
+
+
+def test_hub_unreachable_says_what_to_do(models: Path) -> None:
+    spec = HubModel(name="whisper-test", repo="org/model", revision=REVISION,
+                    files=(HubFile("config.json", (1, 100)),),
+                    hub=closed_port_url().removesuffix("/model.zip"))
+
+    retry = r"`voiceguide models download whisper-test` again"
+    with pytest.raises(ModelError, match=r"could not reach 127\.0\.0\.1.*" + retry):
+        download_hub_model(spec, models, timeout=0.3)
+
+
+def test_main_downloads_a_whisper_model_by_name(
+        hub: HubServer, models: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import voiceguide.asr.download as download
+
+    monkeypatch.setitem(download.MODELS, "whisper-test", hub.spec(hub=HubModel.hub))
+
+    status = main(["whisper-test", "--hub", hub.url, "--dest", str(models)])
+
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert out == f"{models / 'model'}\n"
+    assert err.endswith("100%\n")
+    assert_hub_installed(models)
+
+
+def test_pinned_whisper_models_name_a_commit_and_every_file_faster_whisper_needs() -> None:
+    for spec in (WHISPER_TINY_EN, WHISPER_BASE_EN):
+        assert MODELS[spec.name] is spec
+        assert re.fullmatch(r"[0-9a-f]{40}", spec.revision)
+        assert spec.repo == f"Systran/faster-{spec.name}"
+        assert {f.path for f in spec.files} == {"config.json", "model.bin", "tokenizer.json",
+                                                "vocabulary.txt"}
+        assert spec.url(spec.files[0]).startswith(
+            f"https://huggingface.co/{spec.repo}/resolve/{spec.revision}/")
+    # Sizes the hub lists to three figures stand for a range of bytes.
+    assert dict((f.path, f.size) for f in WHISPER_BASE_EN.files)["model.bin"] == (
+        144_500_000, 145_500_000)
+    assert dict((f.path, f.size) for f in WHISPER_TINY_EN.files)["model.bin"] == (
+        75_450_000, 75_550_000)
+
+
+def test_wrong_model_name_or_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["whisper-huge"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["whisper-base.en", "--url", "http://example.invalid/x.zip"])
+    assert "--url and --sha256 are for the Vosk zip" in capsys.readouterr().err
+
+
+def test_list_shows_each_installed_model_with_size_and_folder(
+        models: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert list_main(["--dest", str(models)]) == 0
+    assert capsys.readouterr().out.startswith(f"no models installed in {models}")
+
+    (models / "faster-whisper-base.en").mkdir(parents=True)
+    (models / "faster-whisper-base.en" / "model.bin").write_bytes(b"x" * 3 * MEGABYTE)
+    (models / FOLDER / "am").mkdir(parents=True)
+    (models / FOLDER / "am" / "final.mdl").write_bytes(b"y" * (MEGABYTE // 2))
+    (models / ".faster-whisper-tiny.en.download").mkdir()  # unfinished: not listed
+
+    assert list_main(["--dest", str(models)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"faster-whisper-base.en\t3.0 MB\t{models / 'faster-whisper-base.en'}",
+        f"{FOLDER}\t0.5 MB\t{models / FOLDER}",
+    ]

@@ -11,7 +11,7 @@ from voiceguide.dialogue.engine import Dialogue
 from voiceguide.dialogue.events import Heard, Say
 from voiceguide.kb import KnowledgeBase, load_knowledge_base
 from voiceguide.match import Match, MatchContext, Matcher
-from voiceguide.match.fuzzy import RapidfuzzMatcher
+from voiceguide.match.fuzzy import make_matcher
 from voiceguide.safety import Triage
 from voiceguide.settings import Settings
 
@@ -27,7 +27,7 @@ class Guide:
         self.kb = kb
         self.settings = settings or Settings()
         self.triage = Triage(kb.dangers)
-        self.matcher: Matcher = RapidfuzzMatcher(kb, self.settings.match, self.triage)
+        self.matcher: Matcher = make_matcher(kb, self.settings.match, self.triage)
         if docs is not None:
             from voiceguide.docs.answer import DocsMatcher
 

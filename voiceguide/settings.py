@@ -2,42 +2,71 @@
 
 Its defaults are the guide's; a TOML file (``--config``) and the command line are both
 only overrides of it, checked in one place (``configure.py``). Matching thresholds are
-named here with the measurement that chose them; rerun ``python scripts/tune_matcher.py``
-after changing the content or the dev set, and copy what it prints.
+named here with the measurement that chose them, on ``tests/data/devset.tsv`` and
+``tests/data/understanding/blind_dev.tsv``; rerun ``python scripts/tune_matcher.py``
+(and with ``--words-only``) after changing the content or the sets, and copy what it
+prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    accept: float = 0.69
+    accept: float = 0.76
     """Calibrated confidence at or above which the best intent is taken as heard: the
-    highest threshold that refuses at most 2% of in-scope utterances (measured: 95.7%
-    top-1, 91.1% of out-of-scope refused, 1.8% of in-scope refused)."""
+    highest threshold that refuses at most 2% of in-scope utterances of the two
+    development sets together (``scripts/tune_matcher.py``: with ``clarify_floor``,
+    96.5% top-1 on devset.tsv and 97.2% on understanding/blind_dev.tsv)."""
     emergency_accept: float = 0.9
-    """Confidence a fuzzy "emergency" needs when no danger rule fired: a second opinion
-    that can only add alarms, never when the triage heard a sign denied, asked about or
-    explained. The rules in danger.toml are the main net."""
+    """Confidence (by ``alarm_calibration``) a fuzzy "emergency" needs when no danger
+    rule fired: a second opinion that can only add alarms, never when the triage heard
+    a sign denied, asked about or explained. The rules in danger.toml are the main
+    net."""
+    alarm_calibration: tuple[float, float, float, float] = (
+        0.0827, 0.1741, 0.1608, -3.8100)
+    """The calibration ``emergency_accept`` was set with, on scores of words alone:
+    kept apart so that retuning the matcher cannot move the second opinion on danger
+    (measured with ``scripts/measure_safety.py`` on the red-team sets)."""
     clarify_margin: float = 4.0
     """Two intents closer than this (score points, 0..100) are worth asking about."""
-    clarify_floor: float = 0.6
-    """Below this confidence even the best two are too weak to ask about. Swept over
-    0.4 to 0.69 with margins 4 to 10: 0.6 with margin 4 keeps a clarifying question for
-    close calls while refusing 89.5% of out-of-scope outright (1.7% in-scope refused)."""
+    clarify_floor: float = 0.7
+    """Below this confidence even the best two are too weak to ask about. Swept from
+    0.4 to ``accept`` on the development sets: at 0.7 a question is kept for close
+    calls (7 of 1,041 lines) while 94.4% of devset.tsv's out-of-scope lines are
+    refused outright (91.9% at 0.6)."""
     sentence_weight: float = 0.6
-    """Share of an intent's score from sentence similarity; the rest is word evidence."""
+    """Share of an intent's word score from sentence similarity; the rest is word
+    evidence."""
     correction_cutoff: float = 88.0
     """rapidfuzz ratio at which an unknown word is taken as a mishearing of a known one."""
     context_boost: float = 8.0
-    """Similarity points added to the answers the dialogue is waiting for."""
-    calibration: tuple[float, float, float, float] = (0.0827, 0.1741, 0.1608, -3.8100)
+    """Score points added to the answers the dialogue is waiting for."""
+    calibration: tuple[float, float, float, float] = (0.0371, 0.1933, 0.0, -1.1854)
     """Logistic weights on (best score, margin over the runner-up, share of known
-    words) and a bias: P(the best intent is right)."""
+    words) and a bias: P(the best intent is right). The weight on known words is
+    held at zero where the fit would make it negative: unknown words must never make
+    the matcher surer."""
+    meaning_weight: float = 0.3
+    """Share of an intent's score from sentence meaning, when the model is installed.
+    Swept 0 to 0.5 on the development sets: 0.2 to 0.4 do about as well; with no
+    meaning, 1 to 2 points fewer are right."""
+    words_only_accept: float = 0.60
+    """``accept`` when the sentence model is not installed (95.4% top-1 on devset.tsv,
+    96.4% on understanding/blind_dev.tsv). It is under ``clarify_floor``, so on words
+    alone the guide accepts or refuses and never asks between two."""
+    words_only_calibration: tuple[float, float, float, float] = (
+        0.0690, 0.2333, 0.0, -3.3788)
+    """``calibration`` when the sentence model is not installed."""
+
+    def words_only(self) -> MatchSettings:
+        """These settings for matching on words alone."""
+        return replace(self, meaning_weight=0.0, accept=self.words_only_accept,
+                       calibration=self.words_only_calibration)
 
 
 DEFAULT_EMERGENCY_NUMBER = "your local emergency number"

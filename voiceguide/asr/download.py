@@ -1,10 +1,14 @@
-"""Fetch and install the Vosk speech model, the one part of the guide that needs a network.
+"""Fetch and install speech models, the one part of the guide that needs a network.
 
 The guide runs offline, so the model is fetched once, on purpose, by the user. Everything
 here is written for the bad night that download will have: a flaky connection resumes
 instead of starting again, a corrupt or tampered archive is refused by its SHA-256 before
 anything is unpacked, and the model folder appears only when it is whole, so the rest of
 the guide can treat "the folder exists" as "the model is installed".
+
+Two kinds: the Vosk model, one zip pinned by its SHA-256; and Whisper models in
+CTranslate2 form, a handful of files from their Hugging Face repository, pinned to a
+commit (see ``HubModel``).
 
 Standard library only: this must work before any optional package is installed.
 """
@@ -42,6 +46,7 @@ MEGABYTE = 1024 * 1024
 USER_AGENT = "voiceguide-model-download/1"
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,81 @@ VOSK_SMALL_EN_US = ModelSpec(
     sha256="30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498",
     folder="vosk-model-small-en-us-0.15",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class HubFile:
+    """One file of a hub repository, with what is known of it before it is fetched."""
+
+    path: str
+    size: tuple[int, int]
+    """Bytes, lowest and highest: the hub lists sizes rounded to three figures, and a
+    file outside that range is not the one listed (an error page, another model)."""
+    sha256: str | None = None
+    """Pinned digest where one was published; otherwise the hub's own is checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubModel:
+    """A model repository on the Hugging Face hub, pinned to one commit.
+
+    A commit fixes every file: Git holds the small ones by hash, and each large (LFS)
+    one by a pointer that carries its SHA-256. So each file is checked against the
+    digest the hub declares for it at that commit (``X-Linked-Etag``, the SHA-256, for
+    large files; ``ETag``, the Git blob hash, for small ones), the answer must name the
+    pinned commit (``X-Repo-Commit``), and its size must be the listed one.
+    """
+
+    name: str
+    """What the user types: ``whisper-base.en``."""
+    repo: str
+    revision: str
+    """A full commit hash, never a branch, so upstream changes cannot reach users."""
+    files: tuple[HubFile, ...]
+    hub: str = "https://huggingface.co"
+
+    @property
+    def folder(self) -> str:
+        """The installed folder, named after the repository."""
+        return self.repo.rsplit("/", 1)[-1]
+
+    def url(self, file: HubFile) -> str:
+        return f"{self.hub.rstrip('/')}/{self.repo}/resolve/{self.revision}/{file.path}"
+
+
+def _listed(size: float, unit: int) -> tuple[int, int]:
+    """The byte range a size listed with three significant figures stands for."""
+    digits = len(str(int(size)))
+    half = 10 ** (digits - 3) / 2 * unit
+    return int(size * unit - half), int(size * unit + half)
+
+
+KB, MB = 1000, 1000 * 1000
+# Revisions and sizes are those the hub listed for each repository's main branch (five
+# commits; the model files unchanged since "Disable the generation of task tokens"). No
+# SHA-256 of these files is published where it could be read for this change, so none
+# is pinned: each file is checked against the digest the hub declares at the commit.
+WHISPER_TINY_EN = HubModel(
+    name="whisper-tiny.en", repo="Systran/faster-whisper-tiny.en",
+    revision="0d3d19a32d3338f10357c0889762bd8d64bbdeba",
+    files=(HubFile("config.json", _listed(2.32, KB)),
+           HubFile("tokenizer.json", _listed(2.13, MB)),
+           HubFile("vocabulary.txt", _listed(422, KB)),
+           HubFile("model.bin", _listed(75.5, MB))))
+WHISPER_BASE_EN = HubModel(
+    name="whisper-base.en", repo="Systran/faster-whisper-base.en",
+    revision="3d3d5dee26484f91867d81cb899cfcf72b96be6c",
+    files=(HubFile("config.json", _listed(2.23, KB)),
+           HubFile("tokenizer.json", _listed(2.13, MB)),
+           HubFile("vocabulary.txt", _listed(422, KB)),
+           HubFile("model.bin", _listed(145, MB))))
+MODELS: dict[str, ModelSpec | HubModel] = {
+    "vosk": VOSK_SMALL_EN_US,
+    VOSK_SMALL_EN_US.name: VOSK_SMALL_EN_US,
+    WHISPER_TINY_EN.name: WHISPER_TINY_EN,
+    WHISPER_BASE_EN.name: WHISPER_BASE_EN,
+}
+"""What ``voiceguide models download NAME`` accepts; ``vosk`` is the default."""
 
 
 def default_models_dir() -> Path:
@@ -272,6 +352,186 @@ def _unpack(spec: ModelSpec, archive: Path, models_dir: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """What the hub says of a file before sending it."""
+
+    commit: str | None
+    size: int | None
+    sha256: str | None
+    git_sha1: str | None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def download_hub_model(spec: HubModel, models_dir: Path, *, progress: Progress | None = None,
+                       timeout: float = 30) -> Path:
+    """Make sure ``models_dir/<spec.folder>`` holds every file of the pinned commit.
+
+    Files are fetched into a scratch folder with a fixed name, each one resumed where an
+    earlier run stopped and kept only once verified, and the folder is renamed into
+    place when all are there.
+    """
+    models_dir = Path(models_dir)
+    target = models_dir / spec.folder
+    if target.is_dir():
+        return target
+    scratch = models_dir / f".{spec.folder}.download"
+    try:
+        scratch.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ModelError(f"cannot create {scratch}: {error.strerror or error}: choose a "
+                         "writable folder with --dest or VOICEGUIDE_MODELS") from None
+    try:
+        _fetch_files(spec, scratch, models_dir, progress, timeout)
+    except ModelError as error:
+        # The shared messages say to run the command again: with this model's name, or
+        # it would fetch the default one.
+        raise ModelError(str(error).replace(f"`{RETRY_COMMAND}`",
+                                            f"`{RETRY_COMMAND} {spec.name}`")) from None
+    try:
+        scratch.rename(target)
+    except OSError as error:
+        if not target.is_dir():
+            raise ModelError(f"cannot install into {models_dir}: {error.strerror or error}: "
+                             f"free some disk space and run `{RETRY_COMMAND} {spec.name}` "
+                             "again") from None
+    return target
+
+
+def _fetch_files(spec: HubModel, scratch: Path, models_dir: Path, progress: Progress | None,
+                 timeout: float) -> None:
+    wanted = [file for file in spec.files if not (scratch / file.path).is_file()]
+    declared = [_declare(spec, file, models_dir, timeout) for file in wanted]
+    total = sum(d.size or file.size[1] for d, file in zip(declared, wanted, strict=True))
+    before = 0
+    for file, said in zip(wanted, declared, strict=True):
+        part = scratch / f"{file.path}.part"
+
+        def counted(done: int, _total: int | None, before: int = before) -> None:
+            if progress:
+                progress(before + done, total)
+
+        url_spec = ModelSpec(name=spec.name, url=spec.url(file), sha256="", folder="")
+        _fetch(url_spec, part, models_dir, counted, timeout)
+        _verify(spec, file, said, part)
+        part.rename(scratch / file.path)
+        before += said.size or part.stat().st_size
+
+
+def _declare(spec: HubModel, file: HubFile, models_dir: Path, timeout: float) -> _Declared:
+    """Ask the hub (HEAD, redirects not followed) what it holds for ``file``."""
+    url = spec.url(file)
+    host = urllib.parse.urlsplit(url).hostname or url
+    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": USER_AGENT})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        response = opener.open(request, timeout=timeout)
+        headers = response.headers
+        response.close()
+    except urllib.error.HTTPError as error:
+        error.close()
+        if error.code not in _REDIRECTS:
+            raise ModelError(f"{host} answered HTTP {error.code} {error.reason} for {url}: "
+                             f"check the address, or run `{RETRY_COMMAND}` again later"
+                             ) from None
+        headers = error.headers
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        raise _network_error(error, host, models_dir, timeout) from None
+    linked = _unquote(headers.get("X-Linked-Etag"))
+    size = headers.get("X-Linked-Size") or headers.get("Content-Length")
+    etag = _unquote(headers.get("ETag"))
+    return _Declared(
+        commit=headers.get("X-Repo-Commit"),
+        size=int(size) if size and size.isdigit() else None,
+        sha256=linked if linked and _SHA256_HEX.fullmatch(linked) else None,
+        git_sha1=etag if not linked and etag and re.fullmatch(r"[0-9a-f]{40}", etag) else None)
+
+
+def _unquote(value: str | None) -> str | None:
+    return value.strip().removeprefix("W/").strip('"').lower() if value else None
+
+
+def _verify(spec: HubModel, file: HubFile, said: _Declared, part: Path) -> None:
+    """The commit, the size and a digest; a file that fails any is removed."""
+    problem = None
+    size = part.stat().st_size
+    if said.commit is not None and said.commit != spec.revision:
+        problem = f"came from commit {said.commit[:12]}, not the pinned {spec.revision[:12]}"
+    elif not file.size[0] <= size <= file.size[1]:
+        problem = (f"is {size:,} bytes where the hub lists {file.size[0]:,} to "
+                   f"{file.size[1]:,}")
+    elif said.size is not None and size != said.size:
+        problem = f"is {size:,} bytes where the hub announced {said.size:,}"
+    elif file.sha256 or said.sha256:
+        expected = file.sha256 or said.sha256
+        if said.sha256 and file.sha256 and said.sha256 != file.sha256:
+            problem = "is not the file whose SHA-256 is pinned"
+        elif _sha256(part) != expected:
+            problem = "does not match its SHA-256"
+    elif said.git_sha1:
+        if _git_blob_sha1(part) != said.git_sha1:
+            problem = "does not match the hash Git holds for it"
+    else:
+        problem = "came with no digest to check it against"
+    if problem:
+        part.unlink(missing_ok=True)
+        raise ModelError(f"{file.path} of {spec.name} {problem}, so it was not kept: run "
+                         f"`{RETRY_COMMAND}` again to fetch it afresh")
+
+
+def _git_blob_sha1(path: Path) -> str:
+    """Git's name for a file's content: SHA-1 of a ``blob <size>`` header and the bytes."""
+    digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode(), usedforsecurity=False)
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    name: str
+    path: Path
+    size: int
+    """Bytes, every file under ``path``."""
+
+
+def installed_models(models_dir: Path) -> list[Installed]:
+    """Every model folder under ``models_dir`` (half-done downloads, hidden, are not)."""
+    if not models_dir.is_dir():
+        return []
+    found = []
+    for folder in sorted(models_dir.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            found.append(Installed(folder.name, folder, size))
+    return found
+
+
+def list_main(argv: Sequence[str] | None = None) -> int:
+    """``voiceguide models list``: one line per installed model, its size and folder."""
+    parser = argparse.ArgumentParser(
+        prog="voiceguide models list",
+        description="List the speech models installed, with their size and folder.")
+    parser.add_argument("--dest", type=Path, metavar="DIR",
+                        help="models folder (default: VOICEGUIDE_MODELS or the "
+                             "repository's models/)")
+    args = parser.parse_args(argv)
+    models_dir = args.dest if args.dest is not None else default_models_dir()
+    found = installed_models(models_dir)
+    if not found:
+        print(f"no models installed in {models_dir}; the guide uses PocketSphinx, which "
+              f"needs none (`{RETRY_COMMAND} whisper-base.en` for a stronger one)")
+        return 0
+    for model in found:
+        print(f"{model.name}\t{_mb(model.size)}\t{model.path}")
+    return 0
+
+
 def _mb(size: int) -> str:
     return f"{size / MEGABYTE:.1f} MB"
 
@@ -314,30 +574,44 @@ def _sha256_arg(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Download the model from the command line; exit status 2 on a ``ModelError``.
+    """Download a model from the command line; exit status 2 on a ``ModelError``.
 
     The path goes to stdout alone, so scripts can capture it; progress and errors go to
     stderr.
     """
     parser = argparse.ArgumentParser(
         prog=RETRY_COMMAND,
-        description=f"Download and unpack the Vosk speech model ({VOSK_SMALL_EN_US.name}), "
-                    "checking its SHA-256. Prints the model folder.")
+        description="Download a speech model and check its SHA-256: the Vosk model "
+                    f"({VOSK_SMALL_EN_US.name}) by default, or whisper-tiny.en or "
+                    "whisper-base.en. Prints the model folder.")
+    parser.add_argument("model", nargs="?", default="vosk", choices=sorted(MODELS),
+                        help="which model (default: vosk)")
     parser.add_argument("--dest", type=Path, metavar="DIR",
                         help="folder to install into (default: VOICEGUIDE_MODELS or the "
                              "repository's models/)")
-    parser.add_argument("--url", metavar="URL", help="fetch the zip from here instead")
+    parser.add_argument("--url", metavar="URL", help="Vosk: fetch the zip from here instead")
     parser.add_argument("--sha256", type=_sha256_arg, metavar="HEX",
-                        help="expected SHA-256 of the zip fetched from --url")
+                        help="Vosk: expected SHA-256 of the zip fetched from --url")
+    parser.add_argument("--hub", metavar="URL",
+                        help="Whisper: a mirror of the Hugging Face hub to fetch from")
     args = parser.parse_args(argv)
-    spec = VOSK_SMALL_EN_US
-    if args.url:
-        spec = dataclasses.replace(spec, url=args.url)
-    if args.sha256:
-        spec = dataclasses.replace(spec, sha256=args.sha256)
+    spec = MODELS[args.model]
     dest = args.dest if args.dest is not None else default_models_dir()
     try:
-        path = download_model(spec, dest, progress=text_progress(sys.stderr))
+        if isinstance(spec, HubModel):
+            if args.url or args.sha256:
+                parser.error("--url and --sha256 are for the Vosk zip; use --hub for Whisper")
+            if args.hub:
+                spec = dataclasses.replace(spec, hub=args.hub)
+            path = download_hub_model(spec, dest, progress=text_progress(sys.stderr))
+        else:
+            if args.hub:
+                parser.error("--hub is for the Whisper models; use --url for Vosk")
+            if args.url:
+                spec = dataclasses.replace(spec, url=args.url)
+            if args.sha256:
+                spec = dataclasses.replace(spec, sha256=args.sha256)
+            path = download_model(spec, dest, progress=text_progress(sys.stderr))
     except ModelError as error:
         print(f"voiceguide: error: {error}", file=sys.stderr)
         return 2

@@ -9,23 +9,16 @@ routine, where unmatched talk is background noise.
 from __future__ import annotations
 
 import logging
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence, Set
-from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
-
-import numpy as np
-import snowballstemmer
-from rapidfuzz import fuzz
+from collections.abc import Sequence
+from dataclasses import replace
 
 from voiceguide.docs import Section
 from voiceguide.docs.index import DocIndex
-from voiceguide.docs.plain_words import PlainWords, plain_words
-from voiceguide.docs.semantic import MODEL_PACKAGE, SentenceEncoder, encoder, unpack
-from voiceguide.kb.model import Intent, KnowledgeBase
+from voiceguide.docs.policy import Replacement
+from voiceguide.docs.retrieve import DocRetriever
+from voiceguide.docs.semantic import MODEL_PACKAGE, encoder
+from voiceguide.kb.model import KnowledgeBase
 from voiceguide.match import (
     EMERGENCY,
     NO_SLOTS,
@@ -35,280 +28,21 @@ from voiceguide.match import (
     Matcher,
     Passage,
 )
-from voiceguide.match.normalize import plain
 from voiceguide.sentences import split_sentences
 
-MEANING = 0.4
-"""Share of a section's score from how close its meaning is to the question's, when
-the index has sentence vectors; the rest is word evidence. Chosen on the labelled
-sets of ``tests/data/doc_questions*.tsv``: 0.3 to 0.6 all do about as well."""
-
-RARE = 2.5
-"""Rarity (inverse document frequency among the sections) from which a word the
-question says, that a section holds and an accepted answer-only intent's wording
-lacks, lets the section answer instead: about one section in twelve holds it."""
-
-BEYOND = 0.4
-"""Share of a question's weight those words must carry: "can spinal stenosis cause leg
-numbness" keeps the curated answer on numbness, where "stenosis" is named."""
-
-NEVER_REPLACED = frozenset({"medications.dose"})
-"""The guide's refusal to suggest a dose stands, whatever an article says."""
-
+_DOSE = re.compile(r"\b\d[\d,.]*\s*(mg|milligrams?|mcg|micrograms?|iu|g|grams?|ml|"
+                   r"tablets?|capsules?|pills?|doses?)\b", re.IGNORECASE)
 _LOGGER = logging.getLogger(__name__)
 
-DOCUMENT_WEIGHT = 0.75
-"""Weight of the words that set a section's whole article apart (see ``FIELD_WEIGHTS``)."""
-
-DOCUMENT_WORDS = 6
-"""How many such words each article has."""
-
-DOC_FLOOR = 0.28
+DOC_FLOOR = 0.24
 """Retrieval score from which a section answers what the curated matcher refuses or
 hesitates on. Measured with ``scripts/measure_docs.py`` on the five seed articles,
 with sentence vectors: at 0.28 none of the development set's 124 out-of-scope lines
 is answered from a document (at 0.25, "my shoulder hurts when i lie on it" is)."""
 
-REPLACE_FLOOR = 0.35
+REPLACE_FLOOR = 0.25
 """The higher score a section needs to stand in for an accepted curated answer (see
-``RARE``): at 0.35, 4 of the development set's 666 in-scope lines are answered from a
-document, such as "what's an mri going to show for leg numbness"; at 0.28, 10 are."""
-
-FIELD_WEIGHTS = (("questions", 3.0), ("title", 2.5), ("path", 1.0), ("keywords", 1.5),
-                 ("text", 1.0), ("document", DOCUMENT_WEIGHT))
-"""How much a query word found in each part of a section counts. Headings and the
-questions made from them say what a section is about; its text mentions much else;
-and every section of an article on leg numbness is about numb legs."""
-
-SATURATION = 1.2
-"""BM25's k1: a word said ten times in a section is not ten times the evidence."""
-
-LENGTH_NORM = 0.75
-"""BM25's b, for a section's text: how far a long text's words are discounted."""
-
-ALTERNATIVE = 0.9
-"""What a word found through ``plain_words.toml`` counts for, against the word said."""
-"""BM25's k1: a word said ten times in a section is not ten times the evidence."""
-
-_TOP_WEIGHT = max(w for _, w in FIELD_WEIGHTS) * (SATURATION + 1)
-"""The most one query word can earn in one section: the denominator of coverage."""
-
-FUZZ = 0.1
-"""Share of the score from how closely one of a section's questions reads like the one
-asked; the rest is word evidence. Chosen on ``tests/data/doc_questions*.tsv`` (0 to
-0.2 move the figures by a question or two either way)."""
-
-STOPWORDS = frozenset("""
-a about after again all am an and any are as at be because been before being but by can
-could did do does doing don down during each few for from further had has have having he
-her here hers him his how i if in into is it its itself just me more most my myself no
-nor not now of off on once only or other our out over own same she should so some such
-than that the their them then there these they this those through to too under until up
-very was we were what when where which while who whom why will with would you your
-yours get got go going make makes thing things tell know really please much lot help
-helps good bad best right way use used using""".split())
-"""Words that say nothing about which section a question wants."""
-
-_SPLIT = re.compile(r"[^a-z0-9]+")
-_DOSE = re.compile(r"\b\d[\d,.]*\s*(mg|milligrams?|mcg|micrograms?|iu|g|grams?|ml|"
-                   r"tablets?|capsules?|pills?|doses?)\b", re.IGNORECASE)
-_DEFINED = re.compile(r"(?<=\s)\(([A-Z]{2,6})\)")
-_WORDS_BEFORE = re.compile(r"[A-Za-z][\w-]*")
-
-
-_STEMMER = snowballstemmer.stemmer("english")
-_KEPT_APART = {"medication": "medicat", "medications": "medicat"}
-"""Porter folds these into "medic", with "medical", a word every article uses."""
-
-
-@cache
-def stem(word: str) -> str:
-    """Porter's English stemmer, which folds "numbness" into "numb" and "injections"
-    into "inject" without the matcher's cut to seven letters, so "electromyography"
-    and "electrolyte" stay apart."""
-    return _KEPT_APART.get(word) or _STEMMER.stemWord(word)
-
-
-def terms(text: str) -> list[str]:
-    return [stem(w) for w in _SPLIT.split(plain(text)) if w and w not in STOPWORDS]
-
-
-def abbreviations(texts: Iterable[str]) -> dict[str, str]:
-    """"Multiple Sclerosis (MS)" teaches that "ms" means "multiple sclerosis", so a
-    question that spells a condition out finds the section that abbreviates it."""
-    found: dict[str, str] = {}
-    for text in texts:
-        for defined in _DEFINED.finditer(text):
-            short = defined.group(1)
-            long = _WORDS_BEFORE.findall(text, max(0, defined.start() - 80),
-                                         defined.start())[-len(short):]
-            if len(long) == len(short) and all(
-                    w[0].lower() == c.lower() for w, c in zip(long, short, strict=True)):
-                found.setdefault(short.lower(), " ".join(long).lower())
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Concept:
-    """One word of a question, with the phrases of its ``plain_words.toml`` group."""
-
-    said: str
-    rarity: float
-    """Inverse document frequency of any of its phrases among the sections."""
-    known: bool
-    """Whether any section holds it at all."""
-    phrases: tuple[tuple[tuple[str, ...], float], ...]
-    """Each phrase's terms, all needed, and its weight; the word said comes first."""
-
-    def within(self, vocabulary: Set[str]) -> bool:
-        return any(all(t in vocabulary for t in terms) for terms, _ in self.phrases)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    section: Section
-    score: float
-    """0..1: the share of the question's evidence the section covers, sharpened by how
-    closely one of its questions reads like the one asked."""
-    found: tuple[Concept, ...] = ()
-    """The question's concepts the section holds."""
-
-
-class DocRetriever:
-    """BM25 over each section's fields, weighted toward its headings and questions."""
-
-    def __init__(self, index: DocIndex, words: PlainWords | None = None,
-                 meaning: SentenceEncoder | None = None) -> None:
-        """``meaning``: the sentence model the index's vectors came from, if any; the
-        sections are then also ranked by how close their meaning is to the question."""
-        self._words = words or plain_words()
-        # A heading that only groups others has nothing to read out.
-        self.sections = [s for s in index.sections() if s.summary]
-        self._fields: list[dict[str, Counter[str]]] = []
-        holding: dict[str, set[int]] = {}
-        known = abbreviations(s.title + "\n" + s.text for s in self.sections)
-
-        def spelled(text: str) -> list[str]:
-            return terms(" ".join(known.get(w, w) for w in plain(text).split()) + " " + text)
-
-        for number, section in enumerate(self.sections):
-            fields = {
-                "questions": Counter(t for q in section.questions for t in spelled(q)),
-                "title": Counter(spelled(section.title)),
-                "path": Counter(t for p in section.path[:-1] for t in spelled(p)),
-                "keywords": Counter(t for k in section.keywords for t in terms(k)),
-                "text": Counter(terms(section.text)),
-            }
-            self._fields.append(fields)
-            # Rarity is judged on the section's own words, not its article's.
-            for counts in fields.values():
-                for term in counts:
-                    holding.setdefault(term, set()).add(number)
-        about = _what_each_document_is_about(index, self.sections, self._fields)
-        for section, fields in zip(self.sections, self._fields, strict=True):
-            fields["document"] = about[section.doc]
-        self._holding = {t: frozenset(n) for t, n in holding.items()}
-        vectors = index.vectors
-        usable = (meaning is not None and vectors is not None and vectors.model == meaning.name
-                  and all(s.id in vectors.by_section for s in self.sections))
-        self._meaning = meaning if usable else None
-        self._vectors = (np.stack([unpack(vectors.by_section[s.id]) for s in self.sections])
-                         if usable and vectors is not None else None)
-        total = max(len(self.sections), 1)
-        lengths = [sum(f["text"].values()) for f in self._fields]
-        mean = max(sum(lengths) / total, 1.0)
-        self._text_norm = [1 - LENGTH_NORM + LENGTH_NORM * n / mean for n in lengths]
-
-    def search(self, text: str, limit: int = 3,
-               concepts: Sequence[Concept] | None = None) -> list[Hit]:
-        """``concepts``: ``self.concepts(text)``, when the caller already has them."""
-        concepts = self.concepts(text) if concepts is None else concepts
-        best = sum(_TOP_WEIGHT * c.rarity for c in concepts)
-        if not concepts or not self.sections:
-            return []
-        hits = []
-        close = (np.maximum(self._vectors @ self._meaning.encode([text])[0], 0.0)
-                 if self._meaning is not None and self._vectors is not None
-                 else np.zeros(len(self.sections)))
-        for section, fields, norm, near in zip(self.sections, self._fields, self._text_norm,
-                                               close, strict=True):
-            score = 0.0
-            found = []
-            for concept in concepts:
-                evidence = max(w * _phrase(fields, ts, norm) for ts, w in concept.phrases)
-                if evidence:
-                    score += concept.rarity * evidence
-                    found.append(concept)
-            if score == 0.0 and not near:
-                continue
-            coverage = score / best
-            asked = max((fuzz.token_set_ratio(text, q, processor=plain) / 100
-                         for q in section.questions), default=0.0) if score else 0.0
-            worded = (1 - FUZZ) * coverage + FUZZ * asked
-            if self._meaning is not None:
-                worded = (1 - MEANING) * worded + MEANING * float(near)
-            hits.append(Hit(section, round(worded, 4), tuple(found)))
-        hits.sort(key=lambda hit: -hit.score)
-        return hits[:limit]
-
-    def concepts(self, text: str) -> list[Concept]:
-        """Each word said is one concept: the word itself or any phrase of its group
-        whose words a section has all of. A concept is as rare as the sections
-        holding any of its phrases, so "medicine" and "medications" weigh the same."""
-        widened = self._words.alternatives(text, terms)
-        concepts = []
-        for term in dict.fromkeys(terms(text)):
-            phrases = ((term,), 1.0), *((alt, ALTERNATIVE)
-                                         for alt in sorted(widened.get(term, ())))
-            holding = set().union(*(frozenset.intersection(
-                *(self._holding.get(t, frozenset()) for t in ts)) for ts, _ in phrases))
-            concepts.append(Concept(term, self._rarity(len(holding)), bool(holding), phrases))
-        return concepts
-
-    def _rarity(self, holding: int) -> float:
-        """BM25's inverse document frequency, for a concept found in ``holding``
-        sections."""
-        return math.log(1 + (len(self.sections) - holding + 0.5) / (holding + 0.5))
-
-
-def _phrase(fields: dict[str, Counter[str]], phrase: tuple[str, ...], norm: float) -> float:
-    """Evidence for all of a phrase's words, or none when one is missing."""
-    found = [_evidence(fields, t, norm) for t in phrase]
-    return sum(found) / len(found) if all(found) else 0.0
-
-
-def _what_each_document_is_about(index: DocIndex, sections: Sequence[Section],
-                                 fields: Sequence[dict[str, Counter[str]]]
-                                 ) -> dict[str, Counter[str]]:
-    """Each article's title words and the few words it uses most that other articles
-    use least: "numb" for the article on legs going to sleep."""
-    used: dict[str, Counter[str]] = {d.file: Counter() for d in index.documents}
-    for section, counts in zip(sections, fields, strict=True):
-        used[section.doc].update(counts["title"])
-        used[section.doc].update(counts["text"])
-    spread: Counter[str] = Counter()
-    for counts in used.values():
-        spread.update(counts.keys())
-    about = {}
-    for document in index.documents:
-        counts = used[document.file]
-        top = sorted(counts, key=lambda t: -counts[t] * math.log(1 + len(used) / spread[t]))
-        named = document.title != Path(document.file).stem
-        about[document.file] = Counter(set(terms(document.title) if named else ())
-                                       | set(top[:DOCUMENT_WORDS]))
-    return about
-
-
-def _evidence(fields: dict[str, Counter[str]], term: str, norm: float) -> float:
-    """The best one field gives a term; a long text's words count for less, as in
-    BM25, so a whole article under one heading does not answer every question."""
-    return max((weight * _saturate(fields[name][term], norm if name == "text" else 1.0)
-                for name, weight in FIELD_WEIGHTS if fields[name][term]), default=0.0)
-
-
-def _saturate(count: int, norm: float = 1.0) -> float:
-    return count * (SATURATION + 1) / (count + SATURATION * norm)
-
+``policy.py``)."""
 
 def spoken_summary(section: Section) -> str:
     """The summary without any sentence that names an amount to take: the guide never
@@ -319,10 +53,10 @@ def spoken_summary(section: Section) -> str:
 
 class DocsMatcher:
     """The curated matcher first; a document section when it refuses or hesitates,
-    or when it accepts an answer-only intent whose wording never touches a rare word
-    of the question that the section holds ("what is an EMG test" is not answered
-    by the general word on diagnosis). Routines, controls, emergencies and the
-    refusal to give doses are never replaced."""
+    or when it accepts an answer that never mentions the thing the question names and
+    the section does (see ``policy.py``). Controls, emergencies, recogniser noise,
+    other body parts and the refusal to give doses are never replaced, and a routine
+    only when the person asks rather than reports."""
 
     def __init__(self, curated: Matcher, index: DocIndex, floor: float = DOC_FLOOR,
                  kb: KnowledgeBase | None = None) -> None:
@@ -335,10 +69,8 @@ class DocsMatcher:
                             "scripts/install.sh)", MODEL_PACKAGE)
         self._retriever = DocRetriever(index, meaning=meaning)
         self._floor = floor
-        self._vocabulary = {
-            intent.id: frozenset(t for line in (*intent.examples, intent.response,
-                                                intent.more or "") for t in terms(line))
-            for intent in (kb.intents.values() if kb else ()) if _answer_only(intent)}
+        model = meaning or encoder()
+        self._replacement = Replacement(kb, model.vocabulary if model else None)
 
     def match(self, text: str, context: MatchContext | None = None) -> Match:
         return self.match_many([text], context)[0]
@@ -352,19 +84,19 @@ class DocsMatcher:
                                                                       strict=True)]
 
     def _or_document(self, text: str, found: Match) -> Match:
-        if found.intent == EMERGENCY:
+        if found.intent == EMERGENCY or found.intent.startswith("control.") or (
+                found.detail or "").startswith(f"{OUT_OF_SCOPE}."):
             return found
-        vocabulary = self._vocabulary.get(found.detail or found.intent)
         accepted = found.outcome == "accept"
-        if accepted and vocabulary is None:
+        intent_id = found.detail or found.intent
+        if accepted and not self._replacement.covers(intent_id):
             return found
-        concepts = self._retriever.concepts(text)
-        hits = self._retriever.search(text, limit=1, concepts=concepts)
+        hits = self._retriever.search(text, limit=1)
         if not hits or hits[0].score < self._floor:
             return found
         hit = hits[0]
         if accepted and (hit.score < REPLACE_FLOOR
-                         or not _beyond(hit, vocabulary or frozenset(), concepts)):
+                         or not self._replacement.stands_in(intent_id, text, hit)):
             return found
         summary = spoken_summary(hit.section)
         if not summary:
@@ -374,18 +106,3 @@ class DocsMatcher:
                        confidence=hit.score, slots=NO_SLOTS, outcome="accept",
                        passage=Passage(section.id, section.doc, section.heading,
                                        self._index.topic(section), summary))
-
-
-def _beyond(hit: Hit, vocabulary: Set[str], concepts: Sequence[Concept]) -> bool:
-    """Whether the section holds rare words of the question that the intent's wording
-    lacks, and they carry at least ``BEYOND`` of the weight of the question's words
-    that the articles know."""
-    missed = sum(c.rarity for c in hit.found if c.rarity >= RARE and not c.within(vocabulary))
-    return missed > 0 and missed >= BEYOND * sum(c.rarity for c in concepts if c.known)
-
-
-def _answer_only(intent: Intent) -> bool:
-    """An intent that only informs, which a more specific section may stand in for."""
-    return (intent.routine is None and not intent.muscle_routines
-            and intent.id not in NEVER_REPLACED
-            and not intent.id.startswith(("control.", EMERGENCY, OUT_OF_SCOPE)))

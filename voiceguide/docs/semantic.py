@@ -18,7 +18,6 @@ import struct
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -47,42 +46,65 @@ class SentenceEncoder:
     name = MODEL_NAME
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        """Where the model's files are."""
         self._weights = _safetensors(folder / "model.safetensors")
         with (folder / "vocab.txt").open(encoding="utf-8") as handle:
             self._vocab = {line.rstrip("\n"): i for i, line in enumerate(handle)}
         self._unknown = self._vocab["[UNK]"]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector per text (float32, ``len(texts)`` by 384). The dense layers
-        run on every text's pieces at once; attention stays within each text."""
-        ids = [self._ids(t) for t in texts]
+        """One unit vector per text (float32, ``len(texts)`` by 384)."""
+        return self.encode_ids([self.ids(t) for t in texts])
+
+    def encode_ids(self, ids: Sequence[np.ndarray]) -> np.ndarray:
+        """One unit vector per sequence of word-piece ids, ``[CLS]`` and ``[SEP]``
+        included. The dense layers run on every sequence's pieces at once; attention
+        runs on all sequences of one length at once (sorted by length, so each length
+        is one block), and stays within each sequence."""
         if not ids:
             return np.zeros((0, _WIDTH), np.float32)
+        order = np.argsort([len(i) for i in ids], kind="stable")
+        ordered = [ids[n] for n in order]
+        lengths = np.array([len(i) for i in ordered])
         w = self._weights
-        flat = np.concatenate(ids)
-        positions = np.concatenate([np.arange(len(i)) for i in ids])
+        flat = np.concatenate(ordered)
+        positions = np.concatenate([np.arange(n) for n in lengths])
         x = (w["embeddings.word_embeddings.weight"][flat]
              + w["embeddings.position_embeddings.weight"][positions]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _norm(x, w, "embeddings.LayerNorm")
-        bounds = np.cumsum([0] + [len(i) for i in ids])
+        bounds = np.cumsum(np.concatenate([[0], lengths]))
+        blocks = [(int(bounds[first]), int(bounds[first + count]), int(length))
+                  for length, first, count in zip(*np.unique(lengths, return_index=True,
+                                                             return_counts=True),
+                                                  strict=True)]
         for layer in range(_LAYERS):
             at = f"encoder.layer.{layer}."
             q, k, v = (_dense(x, w, at + f"attention.self.{n}") for n in ("query", "key",
                                                                           "value"))
             mixed = np.empty_like(x)
-            for start, end in pairwise(bounds):
-                mixed[start:end] = _attend(q[start:end], k[start:end], v[start:end])
+            for start, end, length in blocks:
+                mixed[start:end] = _attend(q[start:end], k[start:end], v[start:end], length)
             x = _norm(x + _dense(mixed, w, at + "attention.output.dense"), w,
                       at + "attention.output.LayerNorm")
             inner = _dense(x, w, at + "intermediate.dense")
             for start in range(0, len(inner), _GELU_ROWS):
                 inner[start:start + _GELU_ROWS] = _gelu(inner[start:start + _GELU_ROWS])
             x = _norm(x + _dense(inner, w, at + "output.dense"), w, at + "output.LayerNorm")
-        pooled = np.add.reduceat(x, bounds[:-1], axis=0) / np.diff(bounds)[:, None]
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+        pooled = np.add.reduceat(x, bounds[:-1], axis=0) / lengths[:, None]
+        unit = (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+        result = np.empty_like(unit)
+        result[order] = unit
+        return result
 
-    def _ids(self, text: str) -> np.ndarray:
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Word piece -> id."""
+        return self._vocab
+
+    def ids(self, text: str) -> np.ndarray:
+        """The word-piece ids the model reads for ``text``, with ``[CLS]`` and ``[SEP]``."""
         pieces = [p for word in _words(text) for p in self._pieces(word)]
         return np.array([self._vocab["[CLS]"], *pieces[:MAX_TOKENS - 2],
                          self._vocab["[SEP]"]])
@@ -168,13 +190,17 @@ def _norm(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
     return (x - mean) / np.sqrt(spread + _EPSILON) * w[name + ".weight"] + w[name + ".bias"]
 
 
-def _attend(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
-    n = len(q)
-    heads = [m.reshape(n, _HEADS, _WIDTH // _HEADS).transpose(1, 0, 2) for m in (q, k, v)]
-    scores = heads[0] @ heads[1].transpose(0, 2, 1) / math.sqrt(_WIDTH // _HEADS)
+def _attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, length: int) -> np.ndarray:
+    """Self-attention within each of the sequences of ``length`` pieces that the rows
+    hold, one after another."""
+    rows = len(q)
+    depth = _WIDTH // _HEADS
+    heads = [m.reshape(rows // length, length, _HEADS, depth).transpose(0, 2, 1, 3)
+             for m in (q, k, v)]
+    scores = heads[0] @ heads[1].transpose(0, 1, 3, 2) / math.sqrt(depth)
     scores = np.exp(scores - scores.max(-1, keepdims=True))
     scores /= scores.sum(-1, keepdims=True)
-    return (scores @ heads[2]).transpose(1, 0, 2).reshape(n, _WIDTH)
+    return (scores @ heads[2]).transpose(0, 2, 1, 3).reshape(rows, _WIDTH)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

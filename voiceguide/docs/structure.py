@@ -95,7 +95,7 @@ def _nodes(lines: list[Line], style: str) -> list[_Node]:
         is_last = line is content[-1]
         before, previous = previous, line
         question = _question(line) if faq_level is not None else None
-        if question:
+        if question and faq_level is not None:
             nodes.append(_Node(line.written or line.text, question, faq_level + 1, "faq"))
             continue
         heading = _heading(line, style, before, is_last, after_heading=not nodes[-1].body)

@@ -116,6 +116,18 @@ class Lexicon:
     """Body parts the guide does not cover."""
     legs: frozenset[str] = frozenset()
     """Words that keep an utterance about the legs, whatever else it names."""
+    function_words: frozenset[str] = frozenset()
+    """Words that never make a request on their own: an utterance of only these,
+    fillers and broken-off words is recogniser noise."""
+    passing: frozenset[str] = frozenset()
+    """Words that may stand between a negation and the leg part it denies ("not go
+    down my legs")."""
+    handling: frozenset[str] = frozenset()
+    """Verbs whose object is a leg part the trouble is not in ("holding my leg")."""
+    leg_conditions: frozenset[str] = frozenset()
+    """Leg troubles named outright ("sciatica"): in scope as ``legs``, never vague."""
+    vague: frozenset[str] = frozenset()
+    """Words that name no particular trouble: "my leg feels funny" is asked about."""
 
 
 @dataclass(frozen=True, slots=True)

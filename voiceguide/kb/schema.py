@@ -332,7 +332,8 @@ def _lexicon(path: Path) -> Lexicon:
     data = read_toml(path)
     where = Where(path, "lexicon")
     where.unknown_keys(data, {"fillers", "negations", "synonyms", "muscles", "sides",
-                              "elsewhere", "legs"})
+                              "elsewhere", "legs", "function_words", "passing",
+                              "handling", "vague", "leg_conditions"})
 
     def inverted(key: str) -> dict[str, str]:
         table = data.get(key, {})
@@ -352,6 +353,11 @@ def _lexicon(path: Path) -> Lexicon:
         negations=frozenset(data.get("negations", [])),
         elsewhere=frozenset(data.get("elsewhere", [])),
         legs=frozenset(data.get("legs", [])),
+        function_words=frozenset(data.get("function_words", [])),
+        passing=frozenset(data.get("passing", [])),
+        handling=frozenset(data.get("handling", [])),
+        leg_conditions=frozenset(data.get("leg_conditions", [])),
+        vague=frozenset(data.get("vague", [])),
     )
 
 

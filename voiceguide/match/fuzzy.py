@@ -1,14 +1,14 @@
-"""The intent matcher: red flags first, then rapidfuzz over every example at once.
+"""The intent matcher: red flags first, then noise and other body parts, then every
+example scored at once.
 
-An intent's score mixes two views of the utterance:
+An intent's score mixes three views of the utterance:
 
 - sentence similarity: ``process.cdist`` against the whole example set, reduced to a
   best score per intent with ``numpy.maximum.reduceat`` (no Python loop over examples);
-- word evidence: each content word votes for the intents whose examples use it,
-  weighted by how specific it is to them (a word every intent uses says little).
-  Words the knowledge base does not know are first snapped to the nearest known word
-  with rapidfuzz, which repairs a recogniser's "walter bottle"; words that stay
-  unknown dilute the evidence, which is how "what's the weather" stays out of scope.
+- word evidence (``evidence.py``): content words voting for the intents that use them;
+- meaning (``meaning.py``, when the sentence model is installed): how close the
+  utterance's sentence vector comes to each intent's nearest example, which carries
+  "my calf's gone solid" to the cramp that no example words that way.
 """
 
 from __future__ import annotations
@@ -30,76 +30,18 @@ from voiceguide.match import (
     Match,
     MatchContext,
 )
-from voiceguide.match.normalize import Normalizer, phrase_pattern, plain
+from voiceguide.match.evidence import WordEvidence
+from voiceguide.match.gates import Gates
+from voiceguide.match.meaning import ExampleMeaning, PieceVectors
+from voiceguide.match.normalize import Normalizer, plain
 from voiceguide.safety import Finding, Triage
+from voiceguide.safety.words import english
 from voiceguide.settings import MatchSettings
 
 ALTERNATIVES = 3
 """How many runners-up a match reports."""
-STOPWORDS = frozenset((
-    "a an the my me i it is am are was be been to of in on at and or for with this "
-    "that these those your you do does did have has had its there here some any "
-    "again up out off over very get got getting can will would should could"
-).split())
-"""Words too common to count as evidence for any intent."""
-EVIDENCE_PRIOR_WORDS = 0.5
-"""Unknown words' worth of doubt added to every utterance's evidence."""
 PARALLEL_FROM = 16
 """Batches at least this big are scored on every core."""
-
-
-class WordEvidence:
-    """Per-intent weights of content words, learnt from the examples at load time."""
-
-    def __init__(self, examples_by_intent: Sequence[Sequence[str]],
-                 correction_cutoff: float) -> None:
-        vocabulary = sorted({w for examples in examples_by_intent for e in examples
-                             for w in e.split() if w not in STOPWORDS})
-        self._index = {word: n for n, word in enumerate(vocabulary)}
-        self._vocabulary = vocabulary
-        self._cutoff = correction_cutoff
-        share = np.zeros((len(examples_by_intent), len(vocabulary)))
-        for i, examples in enumerate(examples_by_intent):
-            for example in examples:
-                for word in set(example.split()) & self._index.keys():
-                    share[i, self._index[word]] += 1
-            share[i] /= max(len(examples), 1)
-        rarity = np.log((len(examples_by_intent) + 1) / ((share > 0).sum(0) + 0.5))
-        self._weights = np.sqrt(share) * rarity
-        self._strongest = self._weights.max(axis=0)
-        self._unknown = float(np.median(rarity)) if len(rarity) else 1.0
-
-    def correct(self, text: str) -> str:
-        """Snap unknown longer words to the nearest known one, when it is close."""
-        words = text.split()
-        for n, word in enumerate(words):
-            if word in self._index or word in STOPWORDS or len(word) < 5:
-                continue
-            found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
-                                       score_cutoff=self._cutoff)
-            if found:
-                words[n] = found[0]
-        return " ".join(words)
-
-    def coverage(self, text: str) -> float:
-        """Share of the utterance's content words that the knowledge base uses at all."""
-        content = [w for w in text.split() if w not in STOPWORDS]
-        return sum(w in self._index for w in content) / len(content) if content else 0.0
-
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Share of each utterance's evidence that backs each intent, 0..100."""
-        result = np.zeros((len(texts), self._weights.shape[0]))
-        for row, text in enumerate(texts):
-            known = [self._index[w] for w in text.split() if w in self._index]
-            unknown = sum(1 for w in text.split()
-                          if w not in self._index and w not in STOPWORDS)
-            # The prior stands for words not said: one content word alone ("stay")
-            # must not carry a whole intent.
-            total = (float(self._strongest[known].sum())
-                     + (unknown + EVIDENCE_PRIOR_WORDS) * self._unknown)
-            if total:
-                result[row] = self._weights[:, known].sum(axis=1) / total * 100
-        return result
 
 
 def _similarity(queries: Sequence[str], examples: Sequence[str]) -> np.ndarray:
@@ -124,8 +66,8 @@ class Assessment:
 
     finding: Finding
     """What the triage read in it: a danger, or signs that sound urgent."""
-    elsewhere: bool
-    """It names a body part the guide does not cover, and no part of the leg."""
+    gate: str | None
+    """``noise`` or ``elsewhere`` when a gate refuses it before any score counts."""
     ranked: tuple[int, ...]
     """Best intent index per public id, best first."""
     best: float
@@ -135,14 +77,25 @@ class Assessment:
     """Share of content words the knowledge base knows, 0..1."""
     similarity: tuple[float, ...]
     """Unboosted score of each ranked intent, 0..1."""
+    alarm: bool = False
+    """The examples of ``emergency`` alone called it one (see ``_alarm``)."""
+    vague: bool = False
+    """A leg named with nothing the matter with it, when nothing was asked: the two
+    likeliest answers are offered, however sure the scores."""
 
 
 class RapidfuzzMatcher:
-    """Maps an utterance to a catalogue intent, with slots and a calibrated confidence."""
+    """Maps an utterance to a catalogue intent, with slots and a calibrated confidence.
+
+    ``meaning``: the sentence model's piece vectors; without them (the model package
+    is not installed) the matcher scores words alone, with its own tuned settings.
+    """
 
     def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None,
-                 triage: Triage | None = None) -> None:
-        self.settings = settings or MatchSettings()
+                 triage: Triage | None = None, meaning: PieceVectors | None = None
+                 ) -> None:
+        settings = settings or MatchSettings()
+        self.settings = settings if meaning is not None else settings.words_only()
         self._kb = kb
         self._normalizer = Normalizer(kb.lexicon)
         self.triage = triage or Triage(kb.dangers)
@@ -157,16 +110,21 @@ class RapidfuzzMatcher:
             by_intent.append(folded)
             examples.extend(folded)
         self._examples = examples
-        self._exact = {e: n for n, folded in reversed(list(enumerate(by_intent)))
-                       for e in folded}
+        self._exact: dict[str, list[int]] = {}
+        for n, folded in enumerate(by_intent):
+            for example in folded:
+                self._exact.setdefault(example, []).append(n)
         self._evidence = WordEvidence(by_intent, self.settings.correction_cutoff)
         self._starts = np.array(starts, dtype=np.intp)
+        self._meaning = (ExampleMeaning(meaning, examples, self._starts)
+                         if meaning is not None else None)
         owner = {name: n for n, name in enumerate(sorted({i.public_id
                                                            for i in self._intents}))}
         self._public_of = np.array([owner[i.public_id] for i in self._intents])
         self._public_names = np.array([i.public_id for i in self._intents])
-        self._elsewhere = phrase_pattern(kb.lexicon.elsewhere or frozenset({"\0"}))
-        self._legs = phrase_pattern(kb.lexicon.legs or frozenset({"\0"}))
+        said = {w for i in self._intents for e in i.examples for w in plain(e).split()}
+        said |= {w for phrase in kb.lexicon.synonyms for w in phrase.split()}
+        self._gates = Gates(kb.lexicon, said, english())
         # Longest phrase first, so "back of my thigh" is found before "thigh".
         self._muscles = sorted(kb.lexicon.muscles.items(), key=lambda item: -len(item[0]))
         self._sides = kb.lexicon.sides
@@ -174,6 +132,11 @@ class RapidfuzzMatcher:
     @property
     def examples(self) -> Sequence[str]:
         return self._examples
+
+    @property
+    def meaning(self) -> bool:
+        """Whether sentence meaning takes part in the scores."""
+        return self._meaning is not None
 
     def normalize(self, text: str) -> str:
         return self._evidence.correct(self._normalizer.canonical(text))
@@ -189,22 +152,32 @@ class RapidfuzzMatcher:
         coverage = [self._evidence.coverage(c) for c in canonical]
         return plains, [self._evidence.correct(c) for c in canonical], coverage
 
-    def scores(self, folded: Sequence[str]) -> np.ndarray:
-        """Utterance-by-intent scores, 0..100, for normalised utterances."""
+    def scores(self, folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Utterance-by-intent scores, 0..100, for normalised utterances: on words
+        alone, and with meaning mixed in (the same, without the sentence model)."""
         if not folded:
-            return np.empty((0, len(self._intents)))
+            empty = np.empty((0, len(self._intents)))
+            return empty, empty
         sentence = np.maximum.reduceat(_similarity(folded, self._examples),
                                        self._starts, axis=1)
         weight = self.settings.sentence_weight
-        mixed = weight * sentence + (1 - weight) * self._evidence.scores(folded)
+        lexical = weight * sentence + (1 - weight) * self._evidence.scores(folded)
+        mixed = lexical
+        if self._meaning is not None:
+            near = np.maximum(self._meaning.similarity(folded), 0.0) * 100
+            share = self.settings.meaning_weight
+            mixed = (1 - share) * lexical + share * near
         for row, text in enumerate(folded):
-            # A phrase the knowledge base lists word for word is what it says.
-            if text in self._exact:
-                mixed[row, self._exact[text]] = 100.0
-        return mixed
+            # A phrase the knowledge base lists word for word is what it says; one
+            # that two intents list ("go on then": carry on, or yes to an offer) is
+            # left to what the dialogue expects, then to the content's order.
+            for n in self._exact.get(text, ()):
+                lexical[row, n] = mixed[row, n] = 100.0
+        return lexical, mixed
 
-    def confidence(self, best: float, margin: float, coverage: float) -> float:
-        w_best, w_margin, w_coverage, bias = self.settings.calibration
+    def confidence(self, best: float, margin: float, coverage: float,
+                   calibration: tuple[float, float, float, float] | None = None) -> float:
+        w_best, w_margin, w_coverage, bias = calibration or self.settings.calibration
         z = w_best * best + w_margin * margin + w_coverage * coverage + bias
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -228,40 +201,60 @@ class RapidfuzzMatcher:
                    ) -> list[Match]:
         """Match many utterances with one similarity computation."""
         plains, folded, coverage = self.prepare(texts)
-        per_intent = self.scores(folded)
+        lexical, mixed = self.scores(folded)
         return [
-            self._decide(self.triage.assess(t), p, f, c, row, context or MatchContext())
-            for t, p, f, c, row in zip(texts, plains, folded, coverage, per_intent,
-                                       strict=True)
+            self._decide(self.assess(t, p, c, words, both, context or MatchContext()),
+                         p, f)
+            for t, p, f, c, words, both in zip(texts, plains, folded, coverage, lexical,
+                                               mixed, strict=True)
         ]
 
-    def assess(self, finding: Finding, plain_text: str, coverage: float,
+    def assess(self, text: str, plain_text: str, coverage: float, lexical: np.ndarray,
                scores: np.ndarray, context: MatchContext) -> Assessment:
         """Rank the intents for one utterance, before any threshold is applied."""
-        elsewhere = bool(self._elsewhere.search(plain_text)) and not self._legs.search(
-            plain_text)
+        finding = self.triage.assess(text)
+        if self._alarm(finding, coverage, lexical, context):
+            ranked, best, margin = self.rank(lexical, context)
+            return Assessment(finding, None, tuple(ranked), best, margin, coverage,
+                              (1.0,), alarm=True)
+        scores = np.where(self._public_names == EMERGENCY, -np.inf, scores)
         ranked, best, margin = self.rank(scores, context)
-        if not finding.emergency and self._intents[ranked[0]].public_id == EMERGENCY and (
-                self.confidence(best, margin, coverage) < self.settings.emergency_accept
-                or finding.quiet):
-            # Without a red-flag rule, "emergency" must be clearly meant: sending a
-            # person to call for help over "hot or cold?" teaches them to ignore it.
-            scores = np.where(self._public_names == EMERGENCY, -np.inf, scores)
-            ranked, best, margin = self.rank(scores, context)
-        return Assessment(finding, elsewhere, tuple(ranked), best, margin, coverage,
-                          tuple(max(float(scores[n]), 0.0) / 100 for n in ranked))
+        # A control names a body part only in passing ("I'm deaf in one ear, speak up").
+        gate = ("noise" if self._gates.noise(plain_text) else "elsewhere" if (
+            not self.public_id(ranked[0]).startswith("control.")
+            and self._gates.elsewhere(text)) else None)
+        vague = context.state == "idle" and self._gates.vague(plain_text)
+        return Assessment(finding, gate, tuple(ranked), best, margin, coverage,
+                          tuple(max(float(scores[n]), 0.0) / 100 for n in ranked),
+                          vague=vague)
 
-    def _decide(self, finding: Finding, plain_text: str, folded: str, coverage: float,
-                scores: np.ndarray, context: MatchContext) -> Match:
+    def _alarm(self, finding: Finding, coverage: float, lexical: np.ndarray,
+               context: MatchContext) -> bool:
+        """The second opinion on danger, beside the triage's rules: the examples of
+        ``emergency``, on words alone, as close as ``emergency_accept`` demands. It
+        can only add alarms, and never where the triage heard a sign denied, asked
+        about or explained; sending a person to call for help over "hot or cold?"
+        teaches them to ignore it."""
+        if finding.emergency or finding.quiet:
+            return False
+        ranked, best, margin = self.rank(lexical, context)
+        return self._intents[ranked[0]].public_id == EMERGENCY and self.confidence(
+            best, margin, coverage, self.settings.alarm_calibration
+        ) >= self.settings.emergency_accept
+
+    def _decide(self, found: Assessment, plain_text: str, folded: str) -> Match:
         slots = self._slots(plain_text)
-        found = self.assess(finding, plain_text, coverage, scores, context)
-        urgent = finding.urgent
-        if finding.emergency:
-            return Match(EMERGENCY, f"{EMERGENCY}.{finding.danger}", 1.0, slots, "accept",
-                         text=folded, urgent=urgent)
-        if not folded or found.elsewhere:
-            return Match(OUT_OF_SCOPE, None, 1.0, NO_SLOTS, "out_of_scope", text=folded,
+        urgent = found.finding.urgent
+        if found.finding.emergency:
+            return Match(EMERGENCY, f"{EMERGENCY}.{found.finding.danger}", 1.0, slots,
+                         "accept", text=folded, urgent=urgent)
+        if found.alarm:
+            alarm = self._intents[found.ranked[0]]
+            return Match(EMERGENCY, alarm.detail, 1.0, slots, "accept", text=folded,
                          urgent=urgent)
+        if not folded or found.gate is not None:
+            return Match(OUT_OF_SCOPE, f"{OUT_OF_SCOPE}.{found.gate or 'noise'}", 1.0,
+                         NO_SLOTS, "out_of_scope", text=folded, urgent=urgent)
         confidence = self.confidence(found.best, found.margin, found.coverage)
         top, runner = found.ranked[0], found.ranked[1]
         alternatives = tuple(
@@ -269,8 +262,10 @@ class RapidfuzzMatcher:
             for n, score in zip(found.ranked, found.similarity, strict=True))
         intent = self._intents[top]
         outcome = "out_of_scope" if intent.public_id == OUT_OF_SCOPE else "accept"
-        if outcome == "accept" and confidence < self.settings.accept:
-            askable = all(self._askable(self._intents[n]) for n in (top, runner))
+        askable = all(self._askable(self._intents[n]) for n in (top, runner))
+        if outcome == "accept" and found.vague and askable:
+            outcome = "clarify"
+        elif outcome == "accept" and confidence < self.settings.accept:
             outcome = ("clarify" if askable and found.margin < self.settings.clarify_margin
                        and confidence >= self.settings.clarify_floor else "out_of_scope")
         if outcome == "out_of_scope":
@@ -300,3 +295,12 @@ class RapidfuzzMatcher:
     @staticmethod
     def _askable(intent: Intent) -> bool:
         return not intent.public_id.startswith("control.") and intent.public_id != EMERGENCY
+
+
+def make_matcher(kb: KnowledgeBase, settings: MatchSettings | None = None,
+                 triage: Triage | None = None) -> RapidfuzzMatcher:
+    """The matcher with sentence meaning when the model package is installed (its
+    piece table built and cached on first use), on words alone otherwise."""
+    from voiceguide.match.meaning import piece_vectors
+
+    return RapidfuzzMatcher(kb, settings, triage, piece_vectors())

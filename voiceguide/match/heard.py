@@ -17,11 +17,17 @@ from voiceguide.safety import Triage
 from voiceguide.settings import ListenSettings
 
 UNFIT_HEARINGS = 2
-"""Other hearings that must carry a danger when the best one does not fit the sound.
-Measured on the spoken red-team development set and spoken.tsv (flite kal and awb,
-clean): with one, 135 and 163 of 182 emergencies were caught or asked about, and a
-French sentence was asked about ("really gushing"); never searching unfit hearings, 120
-and 161; with two, 132 and 163, and no foreign sentence of test_odd_audio.py asked."""
+"""Other hearings that must carry a danger when the best one hardly fits the sound
+(confidence under ``UNFIT_BELOW``). Measured on the spoken red-team development set and
+spoken.tsv (flite kal and awb, clean): with one, 135 and 163 of 182 emergencies were
+caught or asked about, and a French sentence was asked about ("really gushing"); never
+searching such hearings, 120 and 161; with two, 132 and 163."""
+UNFIT_BELOW = 0.1
+"""Recogniser confidence under which the words hardly fit the sound (music, another
+language). Measured on the same clips after the matcher of issue 15: any value from
+0.05 to 0.2 catches as many emergencies (118 and 155 of 172) as requiring two hearings
+only at confidence nought, and no foreign sentence of test_odd_audio.py is asked
+about; at nought, a German one is ("gushing", at 0.05)."""
 
 
 def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
@@ -33,10 +39,10 @@ def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
     if triage is not None and (match.outcome != "accept"
                                or transcript.confidence < settings.confirm_floor):
         found = [f for f in map(triage.assess, transcript.alternatives) if f.emergency]
-        # Words that do not fit the sound at all (confidence nought: music, another
-        # language) need the danger in two of the other hearings, or a television would
-        # be asked "Did you say you're bleeding?" and its silence taken as yes.
-        if len(found) >= (UNFIT_HEARINGS if transcript.confidence == 0 else 1):
+        # Words that hardly fit the sound (music, another language) need the danger in
+        # two of the other hearings, or a television would be asked "Did you say
+        # you're bleeding?" and its silence taken as yes.
+        if len(found) >= (UNFIT_HEARINGS if transcript.confidence < UNFIT_BELOW else 1):
             return Match(EMERGENCY, f"{EMERGENCY}.{found[0].danger}",
                          transcript.confidence, NO_SLOTS, "confirm", text=match.text,
                          confirm=found[0].said)

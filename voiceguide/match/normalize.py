@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import cache
+
+import snowballstemmer
 
 from voiceguide.kb.model import Lexicon
 from voiceguide.numbers import TENS, UNITS
@@ -83,18 +86,20 @@ class Normalizer:
         return " ".join(text.split())
 
 
-STEM_LENGTH = 7
-"""Letters a stem keeps, so "chiropractor" and "chiropractic" meet."""
+STOPWORDS = frozenset((
+    "a an the my me i it is am are was be been to of in on at and or for with this "
+    "that these those your you do does did have has had its there here some any "
+    "again up out off over very get got getting can will would should could"
+).split())
+"""Words too common to tell one request, or one section, from another."""
+
+_STEMMER = snowballstemmer.stemmer("english")
+_KEPT_APART = {"medication": "medicat", "medications": "medicat"}
+"""Porter folds these into "medic", with "medical", a word every article uses."""
 
 
+@cache
 def stem(word: str) -> str:
-    """Folds plurals and verb endings, so "cramps" meets "cramp", "coping" meets
-    "cope" and "paused" meets "pause". Crude, and enough for comparing words."""
-    for ending, keep in (("ies", "y"), ("ing", ""), ("ness", "ness"), ("ed", ""),
-                         ("es", ""), ("s", "")):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word if keep == ending else word[: -len(ending)] + keep
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word[:STEM_LENGTH]
+    """Porter's English stemmer: "cramps" meets "cramp", "numbness" meets "numb" and
+    "paused" meets "pause", while "electromyography" and "electrolyte" stay apart."""
+    return _KEPT_APART.get(word) or _STEMMER.stemWord(word)

@@ -236,7 +236,8 @@ class Reader:
         for sign in reading.signs():
             before = [w for w in words[max(sign.start - 4, 0):sign.start]
                       if w not in ADVERBS]
-            if before and before[-1] in COPULAS:
+            # "gone blue" carries its own copula: the sign is said of what came before.
+            if (before and before[-1] in COPULAS) or sign.words.split()[0] in COPULAS:
                 sign.bearer = self._before(reading, sign, holders) or self._after(
                     reading, sign, holders)
             else:
