@@ -135,19 +135,11 @@ def test_speech_set_is_complete_and_split(guide: Guide) -> None:
     assert len(texts) == len(set(texts)), "a line is in the set twice, or in both parts"
 
 
-LATER_SETS = {"matching_by_state.tsv"}
-"""Written after the speech set (which was measured as it is), with the same everyday
-control words ("goodnight", "speed it up"): their sharing four short lines with it copies
-nothing from an earlier set."""
-
-
 def test_speech_set_copies_no_other_test_line() -> None:
     mine = {_plain(row["text"]) for name in PARTS for row in _rows(name)}
     others = set()
     for path in [*DATA.glob("*.tsv"), *(DATA / "understanding").glob("*.tsv"),
                  *(DATA / "safety").glob("*.tsv")]:
-        if path.name in LATER_SETS:
-            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             others.update(_plain(cell) for cell in line.split("\t"))
     assert not mine & others
