@@ -15,6 +15,15 @@ from voiceguide.testing import Night
 os.environ["VOICEGUIDE_CONFIG_DIR"] = tempfile.mkdtemp(prefix="voiceguide-test-config-")
 
 
+@pytest.fixture(autouse=True)
+def own_settings_folder(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no saved voice settings: a voice one test saves (a kiosk
+    file's voice that this machine lacks) must not reach the next test's guide."""
+    monkeypatch.setenv("VOICEGUIDE_CONFIG_DIR",
+                       str(tmp_path_factory.mktemp("voiceguide-config")))
+
+
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return Guide.load()

@@ -509,7 +509,13 @@ def test_a_request_that_drips_in_is_dropped(kiosk: Kiosk) -> None:
         started = time.monotonic()
         dripping.start()
         try:
-            assert slow.recv(100) == b"", "closed without a reply"
+            try:
+                answer = slow.recv(100)
+            except ConnectionResetError:
+                # Closed while the drip still had bytes in flight: the kernel resets
+                # rather than ends the connection, which is just as closed.
+                answer = b""
+            assert answer == b"", "closed without a reply"
             assert 0.4 < time.monotonic() - started < 3
         finally:
             stop.set()

@@ -169,7 +169,7 @@ def hear(recognizer: WhisperRecognizer, path: Path) -> Transcript:
     ("cramp.relief", "my calf is cramping badly", "flite:kal", "clean"),
     ("numbness.relief", "my leg is tingling", "flite:awb", "clean"),
     ("restless_legs", "my legs are so restless tonight", "flite:awb", "10"),
-    ("emergency", "my leg is swollen and hot", "flite:kal", "6"),
+    ("emergency", "my leg is swollen and hot", "flite:kal", "10"),
     ("emergency", "I can't breathe properly", "flite:kal", "6"),
     ("out_of_scope", "stir in the onions and cook until golden", "flite:kal", "clean"),
 ])

@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer
 from voiceguide.asr.choose import make_recognizer
@@ -41,6 +42,9 @@ from voiceguide.speech.speakers import stamp
 from voiceguide.speech.synth import Pyttsx3Synthesizer, Synthesizer
 from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
+
+if TYPE_CHECKING:
+    from voiceguide.asr.wake import WakeSpotter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -118,11 +122,7 @@ class Assembly:
                                printed, observer=lambda event: _kept(event, keeper, speaker))
         keeper.start(voice, settings.voice.voice)
         session = Session(guide, speaker, clock, speech_ends=speaker.ends_at)
-        wake = None
-        if settings.listen.activation == "wake":
-            from voiceguide.asr.wake import WakeSpotter
-
-            wake = WakeSpotter(settings.listen.wake_phrase, settings.listen.wake_threshold)
+        wake = self.wake()
 
         def show(turn: Turn) -> None:
             if printed is not None and turn.why != "wake":
@@ -133,6 +133,16 @@ class Assembly:
                          settings.listen, wake, on_turn=show)
         return Bedside(loop, speaker, self.source(clock, loop), sink, keeper,
                        not saved.intro_done)
+
+    def wake(self) -> WakeSpotter | None:
+        """The wake-phrase spotter, when the settings ask for one: the bedside and the
+        kiosk alike (a kiosk file with ``activation = "wake"`` once stopped it starting)."""
+        listen = self.settings.listen
+        if listen.activation != "wake":
+            return None
+        from voiceguide.asr.wake import WakeSpotter
+
+        return WakeSpotter(listen.wake_phrase, listen.wake_threshold)
 
     def kiosk(self, guide: Guide, log: TurnLog, notifier: Notifier | None) -> Unattended:
         """``voiceguide kiosk``: what cannot start (recogniser, speech engine, speaker,
@@ -164,7 +174,7 @@ class Assembly:
             return self.source(clock, machine.loop)
 
         machine = Kiosk(guide, clock=clock, recognizer=recognizer, synth=synth, sink=sink,
-                        open_source=open_source, board=board, log=log,
+                        open_source=open_source, board=board, log=log, wake=self.wake(),
                         heartbeat=Heartbeat(settings.kiosk.health_file
                                             or default_health_file()),
                         notifier=notifier)

@@ -20,6 +20,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer, Transcript
 from voiceguide.audio.sinks import AudioSink
@@ -46,6 +47,9 @@ from voiceguide.settings import Settings
 from voiceguide.speech.synth import Synthesizer
 from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
+
+if TYPE_CHECKING:
+    from voiceguide.asr.wake import WakeSpotter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ class Kiosk:
                  recognizer: Recognizer, synth: Synthesizer | None, sink: AudioSink,
                  open_source: Callable[[], AudioSource], board: CaptionBoard | None = None,
                  log: TurnLog | None = None, heartbeat: Heartbeat | None = None,
-                 notifier: Notifier | None = None) -> None:
+                 notifier: Notifier | None = None, wake: WakeSpotter | None = None) -> None:
         self._guide = guide
         self._settings = settings or guide.settings
         self._clock = clock
@@ -117,7 +121,7 @@ class Kiosk:
                                     observer=self._spoken)
         self._sink = sink
         self.loop = VoiceLoop(self._new_session(), recognizer, self.speaker, sink,
-                              self._settings.listen, on_turn=self._turned)
+                              self._settings.listen, wake, on_turn=self._turned)
         self._last_activity = clock.monotonic()
         self._fresh = True
         self._shown: tuple[object, ...] = ()
