@@ -224,6 +224,10 @@ class Dialogue(Controls):
         if self.mode is Mode.ROUTINE:
             # Background talk during a countdown must not break into it.
             return [Earcon("not_caught")]
+        if match.detail == "out_of_scope.doubted":
+            # A request in a noisy room that the recogniser was unsure of: asking again
+            # costs one sentence, refusing it would send a person in pain away.
+            return [self._prompt("not_caught")]
         if match.detail == "out_of_scope.elsewhere":
             return self._remember([self._prompt("elsewhere")])
         if self.mode is Mode.IDLE and match.text:
