@@ -115,6 +115,10 @@ class ListenSettings:
     taken for the guide's own voice coming back through the microphone."""
     barge_in_words: int = 4
     """Longest utterance, in words, taken as a control said over the guide's voice."""
+    denoise: bool = True
+    """RNNoise in front of the recogniser, on the live stream and on files alike, applied
+    only while the room is noisy (``voiceguide/audio/denoise.py``). Measured in
+    ``docs/benchmarks.md`` (noise suppression)."""
 
 
 ENGINES = ("auto", "pocketsphinx", "vosk")
