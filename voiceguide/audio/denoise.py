@@ -8,10 +8,11 @@ fixed filters, so the whole path delays the audio by a known, constant number of
 much late; a recording is fed that much silence at its end and the delay cut off its
 start, so it comes back aligned and the same length.
 
-The gate: RNNoise leaves a quiet room's speech almost unchanged but not quite, so it is
-applied only while the room is noisy, judged by its noise floor (a low percentile of the
-last two seconds of 10 ms frame levels, before suppression). The mix between the plain and
-the denoised audio moves smoothly (``FADE``), so switching never clicks.
+The gate: RNNoise leaves a quiet room's speech almost unchanged but not quite, so its
+output is used only while the room is noisy, judged by the noise floor: a low percentile
+of the levels of the last five seconds of 10 ms frames. RNNoise itself runs all the time,
+so it has learnt the room's noise by the time its output is wanted; the mix between the
+plain and the denoised audio moves smoothly (``FADE``), so switching never clicks.
 
 The library is found in the installed ``pyrnnoise`` package (its Python modules are never
 imported: they pull in a media toolkit and matplotlib), or as a system ``librnnoise``.
@@ -55,18 +56,25 @@ SCALE = 32768.0
 
 NOISY_FLOOR_DB = -50.0
 """Noise floor, dB relative to full scale, at or above which the room counts as noisy and
-RNNoise is applied. A rendered request speaks at about -21 dBFS (RMS), so this is a
+RNNoise's output is used. A rendered request speaks at about -21 dBFS (RMS), so this is a
 signal-to-noise ratio of about 29 dB: pink noise at 20 dB sits near -41 dBFS, a quiet
 room's microphone hiss near -70."""
 QUIET_FLOOR_DB = -56.0
-"""The floor must fall below this before RNNoise is taken off again (hysteresis)."""
-FLOOR_SECONDS = 2.0
-"""How much past audio the noise floor is measured over."""
+"""The floor must fall below this before the plain audio is used again (hysteresis)."""
+FLOOR_SECONDS = 5.0
+"""How much past audio the noise floor is measured over: longer than most requests, so
+the quiet before and between a person's words in a quiet room is always in it. Digital
+silence (exact zeros) is left out: it is no room at all."""
 FLOOR_PERCENTILE = 10.0
-"""The floor is this percentile of 10 ms frame levels: the quiet between words, not the
-words."""
+"""The floor is this percentile of the 10 ms frame levels: the quiet between words, not
+the words. (RNNoise's own speech probability was tried instead, and took much of a
+synthetic voice's clean speech for noise.)"""
 FADE = 0.1
 """Seconds the mix takes to move from plain to denoised audio or back."""
+SILENT_RUN = (RNN_DELAY + 2 * TAPS) // RNN_FRAME + 2
+"""Digital silence this many frames long has flushed RNNoise and the filters, so more of
+it is passed through as silence without running them: hours of a muted microphone, or of
+a simulated night, cost next to nothing."""
 
 
 _INSTALL_HINT = ("noise suppression needs RNNoise: install it with `pip install --no-deps "
@@ -181,22 +189,23 @@ class Gate:
     noisy_db: float = NOISY_FLOOR_DB
     quiet_db: float = QUIET_FLOOR_DB
     always: bool = False
-    """Apply RNNoise whatever the floor (for measuring the gate itself)."""
+    """Use RNNoise's output whatever the room's level (for measuring the gate itself)."""
 
 
 class Denoiser:
     """RNNoise on a stream of 16 kHz mono 16-bit PCM, any block size in, the same number
     of samples out, ``DELAY`` samples late. One object per stream: RNNoise learns the
-    noise as it goes. In a quiet room RNNoise is not run at all (the audio is only
-    delayed), so hours of silence cost next to nothing."""
+    noise as it goes, so it runs all the time; only its output is gated."""
 
     def __init__(self, gate: Gate | None = None) -> None:
         self._lib = _library().lib
+        self._state = self._lib.rnnoise_create(None)
+        if not self._state:
+            raise DenoiseError("RNNoise could not allocate its state")
         self._gate = gate or Gate()
-        self._lowpass = _lowpass()
-        self._state: int | None = None
-        self._up = _Fir(self._lowpass * UP)
-        self._down = _Fir(self._lowpass)
+        lowpass = _lowpass()
+        self._up = _Fir(lowpass * UP)
+        self._down = _Fir(lowpass)
         self._frame = np.zeros(RNN_FRAME, np.float32)
         self._pointer = self._frame.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         self._pending = np.zeros(0, np.float64)
@@ -205,22 +214,27 @@ class Denoiser:
         """The plain path's delay line, so it lines up with the denoised one."""
         self._out = np.zeros(0, np.float64)
         self._levels: deque[float] = deque(maxlen=int(FLOOR_SECONDS * RATE / BLOCK))
+        """dBFS of each recent 10 ms frame."""
+        self._silent = 0
         self._noisy = self._gate.always
         self._mix = 1.0 if self._gate.always else 0.0
         self.speech_probability = 0.0
-        """RNNoise's voice activity estimate for the last frame, 0..1 (0 while quiet)."""
+        """RNNoise's voice activity estimate for the last frame, 0..1."""
 
     def __del__(self) -> None:
-        self._stop()
+        state, self._state = getattr(self, "_state", None), None
+        if state:
+            self._lib.rnnoise_destroy(state)
 
     @property
     def active(self) -> bool:
-        """Is the room judged noisy now (RNNoise applied, or fading in)?"""
+        """Is the room judged noisy now (RNNoise's output used, or fading in)?"""
         return self._noisy
 
     @property
     def floor_db(self) -> float:
-        """The measured noise floor, dBFS; -inf before any audio."""
+        """The room's noise floor, dBFS (``FLOOR_PERCENTILE`` of the recent frame
+        levels); -inf before any audio."""
         if not self._levels:
             return float("-inf")
         return float(np.percentile(np.fromiter(self._levels, float), FLOOR_PERCENTILE))
@@ -233,61 +247,49 @@ class Denoiser:
         blocks = self._pending[:whole].reshape(-1, BLOCK)
         self._pending = self._pending[whole:]
         if len(blocks):
-            power = np.mean(blocks**2, axis=1) / SCALE**2
-            self._levels.extend(10 * np.log10(np.maximum(power, 1e-12)))
-            self._judge()
             lagged = np.concatenate([self._plain_lag, blocks.ravel()])
             plain, self._plain_lag = lagged[:whole].reshape(-1, BLOCK), lagged[whole:]
-            if self._noisy or self._mix > 0.0:
-                mixed = [self._mixed(block, lag) for block, lag in zip(blocks, plain,
-                                                                         strict=True)]
-                self._out = np.concatenate([self._out, *mixed])
-            else:
-                self._stop()
-                self._out = np.concatenate([self._out, plain.ravel()])
+            mixed = [self._step(block, lag) for block, lag in zip(blocks, plain, strict=True)]
+            self._out = np.concatenate([self._out, *mixed])
         return self._take(len(samples))
 
-    def _mixed(self, block: np.ndarray, plain: np.ndarray) -> np.ndarray:
-        """One 10 ms block denoised, mixed with its plain self by the gate's fade."""
-        if self._state is None:
-            self._start()
-        upsampled = np.zeros(RNN_FRAME)
-        upsampled[::UP] = block
-        self._frame[:] = self._up(upsampled)
-        self.speech_probability = float(
-            self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer))
-        denoised = self._down(self._frame.astype(np.float64))[::UP]
+    def _step(self, block: np.ndarray, plain: np.ndarray) -> np.ndarray:
+        """One 10 ms block: denoised, and mixed with its plain self by the gate."""
+        self._silent = self._silent + 1 if not block.any() else 0
+        if self._silent > SILENT_RUN:
+            self.speech_probability = 0.0
+            denoised = np.zeros(BLOCK)
+        else:
+            upsampled = np.zeros(RNN_FRAME)
+            upsampled[::UP] = block
+            self._frame[:] = self._up(upsampled)
+            self.speech_probability = float(
+                self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer))
+            denoised = self._down(self._frame.astype(np.float64))[::UP]
+        power = float(np.mean((block / SCALE) ** 2))
+        if power > 0:
+            # Digital silence says nothing about the room: a muted microphone, or the
+            # gap between files. A real room always has some hiss.
+            self._levels.append(10 * np.log10(power))
+        self._judge()
+        if self._mix == 0.0 and not self._noisy:
+            return plain
         target = 1.0 if self._noisy else 0.0
         steps = np.arange(1, BLOCK + 1) / (FADE * RATE)
         ramp = np.clip(self._mix + steps if target > self._mix else self._mix - steps, 0, 1)
         self._mix = float(ramp[-1])
         return ramp * denoised + (1 - ramp) * plain
 
-    def _start(self) -> None:
-        """A fresh RNNoise and fresh filters: what ran before the room went quiet is
-        stale, and would come out of RNNoise's delay line."""
-        self._state = self._lib.rnnoise_create(None)
-        if not self._state:
-            raise DenoiseError("RNNoise could not allocate its state")
-        self._up = _Fir(self._lowpass * UP)
-        self._down = _Fir(self._lowpass)
-
-    def _stop(self) -> None:
-        state, self._state = getattr(self, "_state", None), None
-        if state:
-            self._lib.rnnoise_destroy(state)
-            self.speech_probability = 0.0
-
     def _judge(self) -> None:
         if self._gate.always:
             return
-        floor = self.floor_db
-        if not self._noisy and floor >= self._gate.noisy_db:
+        level = self.floor_db
+        if not self._noisy and level >= self._gate.noisy_db:
             self._noisy = True
-            _LOGGER.debug("noisy room (floor %.1f dBFS): noise suppression on", floor)
-        elif self._noisy and floor < self._gate.quiet_db:
+            _LOGGER.debug("noisy room (%.1f dBFS): noise suppression on", level)
+        elif self._noisy and level < self._gate.quiet_db:
             self._noisy = False
-            _LOGGER.debug("quiet room (floor %.1f dBFS): noise suppression off", floor)
+            _LOGGER.debug("quiet room (%.1f dBFS): noise suppression off", level)
 
     def _take(self, count: int) -> bytes:
         """``count`` samples of output; zeros stand in for what the delay still holds

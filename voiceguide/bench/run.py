@@ -32,6 +32,7 @@ from voiceguide.bench.peers import (
 from voiceguide.bench.report import Results, Target, TextRun, as_json, markdown, pct, write_atomic
 from voiceguide.bench.scoring import TextScores, score_text
 from voiceguide.bench.speech import (
+    DENOISE_MODES,
     SPHINX_VARIANTS,
     ClipResult,
     SpeechCell,
@@ -84,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                              f"quiet, sleepy, chime (default: {','.join(FULL_SNRS)})")
     parser.add_argument("--denoise", metavar="LIST",
                         help="each recogniser without (off) and with (on) RNNoise noise "
-                             "suppression (default: off,on; quick: the shipped setting)")
+                             "suppression gated on the room's noise, or ungated (always) "
+                             "(default: off,on; quick: the shipped setting)")
     parser.add_argument("--every", type=int, metavar="N",
                         help=f"speak every Nth row of the speech set (default: 1; quick: "
                              f"{QUICK_EVERY})")
@@ -172,8 +174,8 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     voice = Voice()
     for setup in setups:
         recognizer = setup.make(guide)
-        results: list[ClipResult] = [run_clip(guide, recognizer, clip, synth, voice,
-                                              setup.denoise) for clip in clips]
+        results: list[ClipResult] = [run_clip(guide, recognizer, clip, synth, voice, setup)
+                                     for clip in clips]
         log.speech.extend(cells(setup, results))
         clean = next((c.path for c in clips if c.snr == "clean"), clips[0].path)
         log.footprints.append(footprint(setup, clean))
@@ -186,14 +188,13 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
                         f"answers is pyttsx3 at {voice.rate} words a minute.")
 
 
-def _denoise_variants(args: argparse.Namespace) -> list[bool]:
+def _denoise_variants(args: argparse.Namespace) -> list[str]:
     if not args.denoise:
-        return [ListenSettings().denoise] if args.quick else [False, True]
-    found = []
-    for part in _split(args.denoise):
-        if part not in ("on", "off"):
-            raise BenchError(f"--denoise {part!r} is not known; use on, off or on,off")
-        found.append(part == "on")
+        return [("on" if ListenSettings().denoise else "off")] if args.quick else ["off", "on"]
+    found = _split(args.denoise)
+    for part in found:
+        if part not in DENOISE_MODES:
+            raise BenchError(f"--denoise {part!r} is not known; use {', '.join(DENOISE_MODES)}")
     return list(dict.fromkeys(found))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from voiceguide.asr import Recognizer
 from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model
 from voiceguide.asr.language_model import build, spoken_form
-from voiceguide.audio.denoise import available
+from voiceguide.audio.denoise import Gate, available
 from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.bench.labelled import OUT_OF_SCOPE
 from voiceguide.bench.render import RenderedClip
@@ -45,17 +45,23 @@ class Setup:
 
     engine: str
     variant: str
-    denoise: bool = False
-    """RNNoise in front of the recogniser, gated as the guide gates it."""
+    denoise: str = "off"
+    """RNNoise in front of the recogniser: ``off``, ``on`` (gated on the room's noise, as
+    the guide runs it) or ``always`` (ungated, to measure the gate)."""
 
     @property
     def shipped(self) -> bool:
         return (self.engine == "pocketsphinx" and self.variant == DEFAULT_VARIANT
-                and self.denoise == ListenSettings().denoise)
+                and self.denoise == ("on" if ListenSettings().denoise else "off"))
+
+    @property
+    def gate(self) -> Gate | None:
+        return Gate(always=True) if self.denoise == "always" else None
 
     @property
     def name(self) -> str:
-        suffix = (" +RNNoise" if self.denoise else "") + (" (shipped)" if self.shipped else "")
+        suffix = {"off": "", "on": " +RNNoise", "always": " +RNNoise ungated"}[self.denoise]
+        suffix += " (shipped)" if self.shipped else ""
         if self.engine == "vosk":
             return f"vosk:{Path(self.variant).name}{suffix}"
         return f"pocketsphinx:{self.variant}{suffix}"
@@ -71,15 +77,18 @@ class Setup:
         return PocketSphinxRecognizer(build(guide.kb, self.variant, extra))
 
 
+DENOISE_MODES = ("off", "on", "always")
+
+
 def available_setups(variants: Sequence[str], vosk: bool,
-                     denoise: Sequence[bool] = (False,)) -> tuple[list[Setup], list[str]]:
-    """The setups to run, each without and/or with noise suppression (``denoise``), and a
+                     denoise: Sequence[str] = ("off",)) -> tuple[list[Setup], list[str]]:
+    """The setups to run, each in every noise suppression mode of ``denoise``, and a
     sentence for each that cannot run here."""
     skipped = []
-    if True in denoise and not available():
+    if set(denoise) - {"off"} and not available():
         skipped.append("RNNoise: pyrnnoise is not installed, so noise suppression was not "
                        "measured")
-        denoise = [d for d in denoise if not d] or [False]
+        denoise = ["off"]
     setups = [Setup("pocketsphinx", v, d) for v in variants for d in denoise]
     if vosk:
         model = find_vosk_model()
@@ -129,9 +138,12 @@ class SpeechCell:
 
 
 def run_clip(guide: Guide, recognizer: Recognizer, clip: RenderedClip,
-             synth: Synthesizer | None, voice: Voice, denoise: bool = False) -> ClipResult:
+             synth: Synthesizer | None, voice: Voice, setup: Setup | None = None
+             ) -> ClipResult:
     pcm = pcm_bytes(read_wav(clip.path))
-    answer = answer_recording(guide, recognizer, pcm, synth, voice.rate, denoise)
+    denoise = setup is not None and setup.denoise != "off"
+    answer = answer_recording(guide, recognizer, pcm, synth, voice.rate, denoise,
+                              setup.gate if setup else None)
     acted = answer.match.intent if answer.match.outcome == "accept" else OUT_OF_SCOPE
     reference = spoken_form(clip.text)
     return ClipResult(clip, answer.transcript.text, acted,
@@ -181,7 +193,7 @@ def footprint(setup: Setup, clip: Path) -> Footprint:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide.bench.probe", setup.engine, setup.variant,
-         "denoise" if setup.denoise else "plain", str(clip)],
+         setup.denoise, str(clip)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()
@@ -237,12 +249,13 @@ def probe_main(argv: Sequence[str]) -> int:
 
     engine, variant, denoise, wav = argv
     guide = Guide.load()
-    setup = Setup(engine, variant, denoise == "denoise")
+    setup = Setup(engine, variant, denoise)
     recognizer = setup.make(guide)
     print("ready", flush=True)
     try:
         answer = answer_recording(guide, recognizer, pcm_bytes(read_wav(Path(wav))),
-                                  Pyttsx3Synthesizer(), Voice().rate, setup.denoise)
+                                  Pyttsx3Synthesizer(), Voice().rate, denoise != "off",
+                                  setup.gate)
     except VoiceguideError as error:
         print(error, file=sys.stderr)
         return 1

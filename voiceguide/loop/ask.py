@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from voiceguide.asr import Recognizer, Transcript, transcribe
-from voiceguide.audio.denoise import denoise_pcm, wanted
+from voiceguide.audio.denoise import Gate, denoise_pcm, wanted
 from voiceguide.audio.endpoint import has_speech
 from voiceguide.guide import Guide
 from voiceguide.match import Match
@@ -49,18 +49,18 @@ def hear(recognizer: Recognizer, pcm: bytes, denoise: bool = False) -> Transcrip
 
 def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
                      synth: Synthesizer | None, rate: int,
-                     denoise: bool | None = None) -> TimedAnswer:
+                     denoise: bool | None = None, gate: Gate | None = None) -> TimedAnswer:
     """The recording is complete before timing starts, as it is when the guide notices
     the person has stopped speaking, so the times are end of speech to answer (the
     speech check included: the live loop's endpointer has made it by then; noise
     suppression too, which the live loop does as the audio comes). ``denoise`` None
-    follows the guide's settings."""
+    follows the guide's settings; ``gate`` replaces the measured one (benchmarks)."""
     if denoise is None:
         settings = guide.settings
         denoise = wanted(settings.listen.denoise, "listen.denoise" in settings.given)
     started = time.perf_counter()
     if denoise:
-        pcm = denoise_pcm(pcm)
+        pcm = denoise_pcm(pcm, gate)
     denoise_ms = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     transcript = hear(recognizer, pcm)
