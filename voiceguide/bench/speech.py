@@ -51,8 +51,10 @@ class Setup:
 
     @property
     def shipped(self) -> bool:
+        """The guide as installed here runs it: without RNNoise where it is missing."""
         return (self.engine == "pocketsphinx" and self.variant == DEFAULT_VARIANT
-                and self.denoise == ("on" if ListenSettings().denoise else "off"))
+                and self.denoise == ("on" if ListenSettings().denoise and available()
+                                     else "off"))
 
     @property
     def gate(self) -> Gate | None:
