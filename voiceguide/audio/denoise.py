@@ -4,8 +4,8 @@ RNNoise (Xiph's recurrent noise suppressor, the C library that the ``pyrnnoise``
 carries) works on 10 ms frames of 48 kHz audio. The guide's audio is 16 kHz, so each
 block is upsampled by three, denoised frame by frame, and downsampled again, all with
 fixed filters, so the whole path delays the audio by a known, constant number of samples
-(``DELAY``): 320 at 16 kHz, of which 300 are RNNoise's own 20 ms. A stream comes out that
-much late; a recording is fed that much silence at its end and the delay cut off its
+(``DELAY``): 352 at 16 kHz, 22 ms, of which 20 ms are RNNoise's own. A stream comes out
+that much late; a recording is fed that much silence at its end and the delay cut off its
 start, so it comes back aligned and the same length.
 
 The gate: RNNoise leaves a quiet room's speech almost unchanged but not quite, so its
@@ -26,7 +26,6 @@ import ctypes.util
 import importlib.util
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,11 +116,11 @@ class _Library:
             lib.rnnoise_process_frame.restype = ctypes.c_float
         except (OSError, AttributeError) as error:
             raise DenoiseError(f"RNNoise at {path} cannot be loaded ({error}); "
-                                     f"{_INSTALL_HINT}") from None
+                               f"{_INSTALL_HINT}") from None
         if lib.rnnoise_get_frame_size() != RNN_FRAME:
             raise DenoiseError(f"RNNoise at {path} uses frames of "
-                                     f"{lib.rnnoise_get_frame_size()} samples, not "
-                                     f"{RNN_FRAME}; {_INSTALL_HINT}")
+                               f"{lib.rnnoise_get_frame_size()} samples, not {RNN_FRAME}; "
+                               f"{_INSTALL_HINT}")
         self.lib = lib
 
 
@@ -223,8 +222,6 @@ class Denoiser:
         self._silent = 0
         self._noisy = self._gate.always
         self._mix = 1.0 if self._gate.always else 0.0
-        self.speech_probability = 0.0
-        """RNNoise's voice activity estimate for the last frame, 0..1."""
 
     def __del__(self) -> None:
         state, self._state = getattr(self, "_state", None), None
@@ -262,14 +259,13 @@ class Denoiser:
         """One 10 ms block: denoised, and mixed with its plain self by the gate."""
         self._silent = self._silent + 1 if not block.any() else 0
         if self._silent > SILENT_RUN:
-            self.speech_probability = 0.0
             denoised = np.zeros(BLOCK)
         else:
             upsampled = np.zeros(RNN_FRAME)
             upsampled[::UP] = block
             self._frame[:] = self._up(upsampled)
-            self.speech_probability = float(
-                self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer))
+            # In place; the speech probability it returns is not used (see the gate).
+            self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer)
             denoised = self._down(self._frame.astype(np.float64))[::UP]
         power = float(np.mean((block / SCALE) ** 2))
         if power > 0:
@@ -313,9 +309,3 @@ def denoise_pcm(pcm: bytes, gate: Gate | None = None) -> bytes:
     tail = DELAY + (-(samples + DELAY)) % BLOCK
     out = Denoiser(gate).process(pcm[:2 * samples] + bytes(2 * tail))
     return out[2 * DELAY:2 * (DELAY + samples)]
-
-
-def denoised_frames(frames: Iterable[bytes], denoiser: Denoiser) -> Iterator[bytes]:
-    """A live stream's frames, each denoised as it comes (``DELAY`` samples late)."""
-    for frame in frames:
-        yield denoiser.process(frame)
