@@ -8,12 +8,13 @@ fixed filters, so the whole path delays the audio by a known, constant number of
 that much late; a recording is fed that much silence at its end and the delay cut off its
 start, so it comes back aligned and the same length.
 
-The gate: RNNoise leaves a quiet room's speech almost unchanged but not quite, so its
-output is used only while the room is noisy, judged by the noise floor: a low percentile
-(``FLOOR_PERCENTILE``) of the levels of the last five seconds of 10 ms frames. RNNoise
-itself runs all the time, so it has learnt the room's noise by the time its output is
-wanted; the mix between the plain and the denoised audio moves smoothly (``FADE``), so
-switching never clicks.
+The gate: RNNoise leaves a quiet room's speech almost unchanged but not quite, so it is
+used only while the room is noisy, judged by the noise floor: a low percentile
+(``FLOOR_PERCENTILE``) of the levels of the last five seconds of 10 ms frames. In a quiet
+room RNNoise does not run at all (it costs about a thirtieth of real time here, which an
+hour of a quiet night should not pay); when the room turns noisy it starts afresh and
+the mix moves smoothly from the plain to the denoised audio (``FADE``), so switching
+never clicks.
 
 The library is found in the installed ``pyrnnoise`` package (its Python modules are never
 imported: they pull in a media toolkit and matplotlib), or as a system ``librnnoise``.
@@ -62,8 +63,11 @@ QUIET_FLOOR_DB = -56.0
 """The floor must fall below this before the plain audio is used again (hysteresis)."""
 FLOOR_SECONDS = 5.0
 """How much past audio the noise floor is measured over: longer than most requests, so
-the quiet before and between a person's words in a quiet room is always in it. Digital
-silence (exact zeros) is left out: it is no room at all."""
+the quiet before and between a person's words in a quiet room is always in it."""
+GAP_SECONDS = 0.5
+"""Digital silence (exact zeros) longer than this is no room at all, a muted microphone
+or the gap between files, and is left out of the floor; shorter, it is the quiet a
+synthesiser leaves between words, and counts as very quiet."""
 FLOOR_PERCENTILE = 2.0
 """The floor is this percentile of the 10 ms frame levels: the quietest tenth of a second
 of the five, the quiet between words and not the words. Measured on the development
@@ -75,10 +79,8 @@ probability was tried instead, and took much of a synthetic voice's clean speech
 noise.)"""
 FADE = 0.1
 """Seconds the mix takes to move from plain to denoised audio or back."""
-SILENT_RUN = (RNN_DELAY + 2 * TAPS) // RNN_FRAME + 2
-"""Digital silence this many frames long has flushed RNNoise and the filters, so more of
-it is passed through as silence without running them: hours of a muted microphone, or of
-a simulated night, cost next to nothing."""
+SILENT_LEVEL = -120.0
+"""dBFS a 10 ms frame of digital silence counts as."""
 
 
 _INSTALL_HINT = ("noise suppression needs RNNoise: install it with `pip install --no-deps "
@@ -198,18 +200,15 @@ class Gate:
 
 class Denoiser:
     """RNNoise on a stream of 16 kHz mono 16-bit PCM, any block size in, the same number
-    of samples out, ``DELAY`` samples late. One object per stream: RNNoise learns the
-    noise as it goes, so it runs all the time; only its output is gated."""
+    of samples out, ``DELAY`` samples late. One object per stream."""
 
     def __init__(self, gate: Gate | None = None) -> None:
         self._lib = _library().lib
-        self._state = self._lib.rnnoise_create(None)
-        if not self._state:
-            raise DenoiseError("RNNoise could not allocate its state")
         self._gate = gate or Gate()
-        lowpass = _lowpass()
-        self._up = _Fir(lowpass * UP)
-        self._down = _Fir(lowpass)
+        self._lowpass = _lowpass()
+        self._state: int | None = None
+        self._up = _Fir(self._lowpass * UP)
+        self._down = _Fir(self._lowpass)
         self._frame = np.zeros(RNN_FRAME, np.float32)
         self._pointer = self._frame.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         self._pending = np.zeros(0, np.float64)
@@ -217,16 +216,19 @@ class Denoiser:
         self._plain_lag = np.zeros(DELAY, np.float64)
         """The plain path's delay line, so it lines up with the denoised one."""
         self._out = np.zeros(0, np.float64)
-        self._levels: deque[float] = deque(maxlen=int(FLOOR_SECONDS * RATE / BLOCK))
-        """dBFS of each recent 10 ms frame."""
-        self._silent = 0
+        self._levels: deque[float] = deque()
+        """dBFS of each recent 10 ms frame, at most ``FLOOR_SECONDS`` of them."""
+        self._below = {self._gate.noisy_db: 0, self._gate.quiet_db: 0}
+        """How many of ``_levels`` are under each threshold: the floor (a percentile)
+        is at or above a threshold when at most that share of frames is under it."""
+        self._zeros = 0
+        """Frames of digital silence not yet counted: a gap, or the quiet between
+        words, as told by how long it lasts."""
         self._noisy = self._gate.always
         self._mix = 1.0 if self._gate.always else 0.0
 
     def __del__(self) -> None:
-        state, self._state = getattr(self, "_state", None), None
-        if state:
-            self._lib.rnnoise_destroy(state)
+        self._stop()
 
     @property
     def active(self) -> bool:
@@ -251,46 +253,80 @@ class Denoiser:
         if len(blocks):
             lagged = np.concatenate([self._plain_lag, blocks.ravel()])
             plain, self._plain_lag = lagged[:whole].reshape(-1, BLOCK), lagged[whole:]
-            mixed = [self._step(block, lag) for block, lag in zip(blocks, plain, strict=True)]
+            power = np.mean((blocks / SCALE) ** 2, axis=1)
+            levels = 10 * np.log10(np.maximum(power, 1e-30))
+            mixed = [self._step(block, lag, float(level) if total > 0 else None)
+                     for block, lag, level, total in zip(blocks, plain, levels, power,
+                                                         strict=True)]
             self._out = np.concatenate([self._out, *mixed])
         return self._take(len(samples))
 
-    def _step(self, block: np.ndarray, plain: np.ndarray) -> np.ndarray:
-        """One 10 ms block: denoised, and mixed with its plain self by the gate."""
-        self._silent = self._silent + 1 if not block.any() else 0
-        if self._silent > SILENT_RUN:
-            denoised = np.zeros(BLOCK)
+    def _step(self, block: np.ndarray, plain: np.ndarray, level: float | None) -> np.ndarray:
+        """One 10 ms block (``level`` None for digital silence): measured, judged, and
+        denoised and mixed with its plain self while the room is noisy."""
+        if level is None:
+            self._zeros += 1
         else:
-            upsampled = np.zeros(RNN_FRAME)
-            upsampled[::UP] = block
-            self._frame[:] = self._up(upsampled)
-            # In place; the speech probability it returns is not used (see the gate).
-            self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer)
-            denoised = self._down(self._frame.astype(np.float64))[::UP]
-        power = float(np.mean((block / SCALE) ** 2))
-        if power > 0:
-            # Digital silence says nothing about the room: a muted microphone, or the
-            # gap between files. A real room always has some hiss.
-            self._levels.append(10 * np.log10(power))
+            if self._zeros * BLOCK <= GAP_SECONDS * RATE:
+                for _ in range(self._zeros):
+                    self._hear(SILENT_LEVEL)
+            self._zeros = 0
+            self._hear(level)
         self._judge()
         if self._mix == 0.0 and not self._noisy:
+            self._stop()
             return plain
+        if self._state is None:
+            self._start()
+        upsampled = np.zeros(RNN_FRAME)
+        upsampled[::UP] = block
+        self._frame[:] = self._up(upsampled)
+        # In place; the speech probability it returns is not used (see the gate).
+        self._lib.rnnoise_process_frame(self._state, self._pointer, self._pointer)
+        denoised = self._down(self._frame.astype(np.float64))[::UP]
         target = 1.0 if self._noisy else 0.0
         steps = np.arange(1, BLOCK + 1) / (FADE * RATE)
         ramp = np.clip(self._mix + steps if target > self._mix else self._mix - steps, 0, 1)
         self._mix = float(ramp[-1])
         return ramp * denoised + (1 - ramp) * plain
 
+    def _hear(self, level: float) -> None:
+        self._levels.append(level)
+        for threshold in self._below:
+            self._below[threshold] += level < threshold
+        if len(self._levels) > FLOOR_SECONDS * RATE / BLOCK:
+            gone = self._levels.popleft()
+            for threshold in self._below:
+                self._below[threshold] -= gone < threshold
+
+    def _floor_reaches(self, threshold: float) -> bool:
+        """Is the floor at or above ``threshold``? Counted, not sorted: this runs for
+        every 10 ms of a whole night."""
+        return bool(self._levels) and (
+            self._below[threshold] <= len(self._levels) * FLOOR_PERCENTILE / 100)
+
     def _judge(self) -> None:
         if self._gate.always:
             return
-        level = self.floor_db
-        if not self._noisy and level >= self._gate.noisy_db:
+        if not self._noisy and self._floor_reaches(self._gate.noisy_db):
             self._noisy = True
-            _LOGGER.debug("noisy room (%.1f dBFS): noise suppression on", level)
-        elif self._noisy and level < self._gate.quiet_db:
+            _LOGGER.debug("noisy room (%.1f dBFS): noise suppression on", self.floor_db)
+        elif self._noisy and not self._floor_reaches(self._gate.quiet_db):
             self._noisy = False
-            _LOGGER.debug("quiet room (%.1f dBFS): noise suppression off", level)
+            _LOGGER.debug("quiet room (%.1f dBFS): noise suppression off", self.floor_db)
+
+    def _start(self) -> None:
+        """A fresh RNNoise and fresh filters: nothing stale comes out of their delay."""
+        self._state = self._lib.rnnoise_create(None)
+        if not self._state:
+            raise DenoiseError("RNNoise could not allocate its state")
+        self._up = _Fir(self._lowpass * UP)
+        self._down = _Fir(self._lowpass)
+
+    def _stop(self) -> None:
+        state, self._state = getattr(self, "_state", None), None
+        if state:
+            self._lib.rnnoise_destroy(state)
 
     def _take(self, count: int) -> bytes:
         """``count`` samples of output; zeros stand in for what the delay still holds
