@@ -33,7 +33,7 @@ class TimedAnswer:
     sentence; without a synthesiser, to the moment it could be rendered."""
     denoise_ms: float = 0.0
     """Noise suppression of the whole recording, before the end-of-speech clock starts:
-    live, it runs as the audio arrives (about a twentieth of real time), so it adds
+    live, it runs as the audio arrives (about a thirtieth of real time), so it adds
     nothing after the person stops but its 22 ms delay."""
 
 
