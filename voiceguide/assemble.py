@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer
 from voiceguide.asr.choose import make_recognizer
+from voiceguide.audio.denoise import Denoiser, wanted
 from voiceguide.audio.sinks import AudioSink, SoundDeviceSink, TimelineSink, WavSink
 from voiceguide.audio.sources import AudioSource, MicrophoneSource, WavSource, parse_input
 from voiceguide.captions.board import CaptionBoard
@@ -79,6 +80,11 @@ class Assembly:
     settings: Settings
     parts: Parts = field(default_factory=Parts)
 
+    def denoise(self) -> bool:
+        """Noise suppression in front of the recogniser, as the settings ask, when RNNoise
+        is there (``DenoiseError`` when asked for outright and missing)."""
+        return wanted(self.settings.listen.denoise, "listen.denoise" in self.settings.given)
+
     def guide(self, docs: bool = True) -> Guide:
         return Guide.load(self.settings.guide.content, self.settings,
                           self.settings.guide.docs if docs else None)
@@ -130,7 +136,8 @@ class Assembly:
                               f"[{turn.why}]\n")
 
         loop = VoiceLoop(session, self.parts.recognizer(guide), speaker, sink,
-                         settings.listen, wake, on_turn=show)
+                         settings.listen, wake, on_turn=show,
+                         denoiser=Denoiser() if self.denoise() else None)
         return Bedside(loop, speaker, self.source(clock, loop), sink, keeper,
                        not saved.intro_done)
 
@@ -177,7 +184,7 @@ class Assembly:
                         open_source=open_source, board=board, log=log, wake=self.wake(),
                         heartbeat=Heartbeat(settings.kiosk.health_file
                                             or default_health_file()),
-                        notifier=notifier)
+                        notifier=notifier, denoise=self.denoise())
         return Unattended(machine, sink, screen)
 
     def _screen(self, clock: Clock, log: TurnLog

@@ -235,6 +235,7 @@ _SCHEMA: dict[str, dict[str, tuple[_Check, _Target]]] = {
         "activation": (_choice(ACTIVATIONS), ("listen", "activation")),
         "wake_phrase": (_words("the words that wake the guide", lower=True),
                         ("listen", "wake_phrase")),
+        "denoise": (_flag, ("listen", "denoise")),
     },
     "speech": {
         "voice": (_text, ("voice", "voice")),

@@ -53,3 +53,8 @@ class PrefsError(VoiceguideError):
 
 class LogFileError(VoiceguideError):
     """The turn log file cannot be opened for writing."""
+
+
+class DenoiseError(VoiceguideError):
+    """Noise suppression was asked for and RNNoise cannot be loaded; the message says how
+    to install it or turn it off."""

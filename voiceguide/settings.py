@@ -121,6 +121,13 @@ class ListenSettings:
     taken for the guide's own voice coming back through the microphone."""
     barge_in_words: int = 4
     """Longest utterance, in words, taken as a control said over the guide's voice."""
+    denoise: bool = True
+    """RNNoise in front of the recogniser, on the live stream and on files alike, applied
+    only while the room is noisy (``voiceguide/audio/denoise.py``). On by default because
+    it leaves a quiet room's speech byte for byte as it was, and in noise it helps: on
+    the development voices, in-scope intent accuracy at 10 dB went from 2.4% to 54.0% in
+    pink noise and from 29.4% to 65.9% in a fan's; on the held-out voice, from 5.2% to
+    68.8% in pink noise at 10 dB (``docs/benchmarks.md``, noise suppression)."""
 
 
 ENGINES = ("auto", "pocketsphinx", "vosk")

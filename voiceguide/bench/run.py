@@ -32,6 +32,7 @@ from voiceguide.bench.peers import (
 from voiceguide.bench.report import Results, Target, TextRun, as_json, markdown, pct, write_atomic
 from voiceguide.bench.scoring import TextScores, score_text
 from voiceguide.bench.speech import (
+    DENOISE_MODES,
     SPHINX_VARIANTS,
     ClipResult,
     SpeechCell,
@@ -42,6 +43,7 @@ from voiceguide.bench.speech import (
 )
 from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
+from voiceguide.settings import ListenSettings
 from voiceguide.speech.synth import Pyttsx3Synthesizer
 from voiceguide.speech.voice import Voice
 
@@ -75,10 +77,19 @@ def _parser() -> argparse.ArgumentParser:
                              f"(default: {FUZZ_SECONDS:g}; quick: {QUICK_FUZZ:g}; 0: not)")
     parser.add_argument("--recognisers", metavar="LIST",
                         help="of generic, domain, mix, vosk (default: all; quick: mix)")
-    parser.add_argument("--voices", metavar="LIST", help="espeak-ng voices, e.g. "
-                        f"{','.join(FULL_VOICES)} (the default)")
+    parser.add_argument("--voices", metavar="LIST", help="voices to render with, e.g. "
+                        f"{','.join(FULL_VOICES)} (the default), flite:kal, festival:slt")
     parser.add_argument("--snr", metavar="LIST",
-                        help=f"noise levels in dB or clean (default: {','.join(FULL_SNRS)})")
+                        help="conditions: clean, a number of dB (pink noise), KIND:DB with "
+                             "KIND one of pink, brown, fan, rain, babble, snore, or reverb, "
+                             f"quiet, sleepy, chime (default: {','.join(FULL_SNRS)})")
+    parser.add_argument("--denoise", metavar="LIST",
+                        help="each recogniser without (off) and with (on) RNNoise noise "
+                             "suppression gated on the room's noise, or ungated (always) "
+                             "(default: off,on; quick: the shipped setting)")
+    parser.add_argument("--every", type=int, metavar="N",
+                        help=f"speak every Nth row of the speech set (default: 1; quick: "
+                             f"{QUICK_EVERY})")
     parser.add_argument("--speech-set", type=Path, default=SPOKEN_SET, metavar="TSV",
                         help="utterances to speak (default: tests/data/spoken.tsv)")
     parser.add_argument("--clips", type=Path, default=None, metavar="DIR",
@@ -144,11 +155,15 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     snrs = _split(args.snr) if args.snr else list(QUICK_SNRS if args.quick else FULL_SNRS)
     rows = read_rows(args.speech_set)
     check_intents(rows, {i.public_id for i in guide.kb.intents.values()}, args.speech_set)
-    if args.quick:
-        rows = rows[::QUICK_EVERY]
+    every = args.every or (QUICK_EVERY if args.quick else 1)
+    if every < 1:
+        raise BenchError(f"--every {every} is not a step; give 1 or more")
+    rows = rows[::every]
+    denoise = _denoise_variants(args)
     folder = args.clips or cache_root() / "bench-speech"
     clips = render.render(rows, folder, voices, snrs)
-    setups, skipped = available_setups([n for n in names if n != "vosk"], "vosk" in names)
+    setups, skipped = available_setups([n for n in names if n != "vosk"], "vosk" in names,
+                                       denoise)
     log.skipped.extend(skipped)
     log.skipped.extend(f"pocketsphinx:{v}: left out of this run (`--recognisers`)"
                        for v in SPHINX_VARIANTS if v not in names and not args.quick)
@@ -159,16 +174,28 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     voice = Voice()
     for setup in setups:
         recognizer = setup.make(guide)
-        results: list[ClipResult] = [run_clip(guide, recognizer, clip, synth, voice)
+        results: list[ClipResult] = [run_clip(guide, recognizer, clip, synth, voice, setup)
                                      for clip in clips]
         log.speech.extend(cells(setup, results))
         clean = next((c.path for c in clips if c.snr == "clean"), clips[0].path)
         log.footprints.append(footprint(setup, clean))
-    log.speech_setup = (f"{len(rows)} utterances from `{args.speech_set.name}`, spoken by "
-                        f"{', '.join(voices)} (espeak-ng through sox at 16 kHz), clean and "
-                        f"mixed with pink noise at {', '.join(s for s in snrs if s != 'clean')}"
-                        " dB SNR; the guide's voice for answers is pyttsx3 at "
-                        f"{voice.rate} words a minute.")
+    log.speech_setup = (f"{len(rows)} utterances from `{args.speech_set.name}`"
+                        f"{f' (one row in {every})' if every > 1 else ''}, spoken by "
+                        f"{', '.join(voices)} (rendered through sox at 16 kHz), in the "
+                        f"conditions {', '.join(snrs)} (a bare number is pink noise at that "
+                        "SNR in dB, KIND-N another noise); `+RNNoise` marks noise "
+                        "suppression in front of the recogniser; the guide's voice for "
+                        f"answers is pyttsx3 at {voice.rate} words a minute.")
+
+
+def _denoise_variants(args: argparse.Namespace) -> list[str]:
+    if not args.denoise:
+        return [("on" if ListenSettings().denoise else "off")] if args.quick else ["off", "on"]
+    found = _split(args.denoise)
+    for part in found:
+        if part not in DENOISE_MODES:
+            raise BenchError(f"--denoise {part!r} is not known; use {', '.join(DENOISE_MODES)}")
+    return list(dict.fromkeys(found))
 
 
 def targets(log: Results) -> list[Target]:
@@ -198,7 +225,7 @@ def targets(log: Results) -> list[Target]:
         found.append(Target(f"fuzzing the WAV reader and article parser ({log.fuzz_seconds:g} s "
                             "each)", "no crash", f"{crashes} crashes in "
                             f"{sum(f.inputs for f in log.fuzzing)} inputs", crashes == 0))
-    shipped = [c for c in log.speech if c.setup.startswith(f"pocketsphinx:{DEFAULT_VARIANT} ")]
+    shipped = [c for c in log.speech if c.setup.endswith("(shipped)")]
     found += _speech_targets(shipped, log)
     return found
 

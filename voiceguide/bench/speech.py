@@ -21,6 +21,7 @@ from pathlib import Path
 from voiceguide.asr import Recognizer
 from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model
 from voiceguide.asr.language_model import build, spoken_form
+from voiceguide.audio.denoise import Gate, available
 from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.bench.labelled import OUT_OF_SCOPE
 from voiceguide.bench.render import RenderedClip
@@ -29,6 +30,7 @@ from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.loop.ask import answer_recording
 from voiceguide.match import EMERGENCY
+from voiceguide.settings import ListenSettings
 from voiceguide.speech.synth import Synthesizer
 from voiceguide.speech.voice import Voice
 
@@ -43,13 +45,28 @@ class Setup:
 
     engine: str
     variant: str
+    denoise: str = "off"
+    """RNNoise in front of the recogniser: ``off``, ``on`` (gated on the room's noise, as
+    the guide runs it) or ``always`` (ungated, to measure the gate)."""
+
+    @property
+    def shipped(self) -> bool:
+        """The guide as installed here runs it: without RNNoise where it is missing."""
+        return (self.engine == "pocketsphinx" and self.variant == DEFAULT_VARIANT
+                and self.denoise == ("on" if ListenSettings().denoise and available()
+                                     else "off"))
+
+    @property
+    def gate(self) -> Gate | None:
+        return Gate(always=True) if self.denoise == "always" else None
 
     @property
     def name(self) -> str:
+        suffix = {"off": "", "on": " +RNNoise", "always": " +RNNoise ungated"}[self.denoise]
+        suffix += " (shipped)" if self.shipped else ""
         if self.engine == "vosk":
-            return f"vosk:{Path(self.variant).name}"
-        shipped = " (shipped)" if self.variant == DEFAULT_VARIANT else ""
-        return f"pocketsphinx:{self.variant}{shipped}"
+            return f"vosk:{Path(self.variant).name}{suffix}"
+        return f"pocketsphinx:{self.variant}{suffix}"
 
     def make(self, guide: Guide) -> Recognizer:
         extra = (guide.settings.listen.wake_phrase,)
@@ -62,17 +79,26 @@ class Setup:
         return PocketSphinxRecognizer(build(guide.kb, self.variant, extra))
 
 
-def available_setups(variants: Sequence[str], vosk: bool) -> tuple[list[Setup], list[str]]:
-    """The setups to run, and a sentence for each that cannot run here."""
-    setups = [Setup("pocketsphinx", v) for v in variants]
+DENOISE_MODES = ("off", "on", "always")
+
+
+def available_setups(variants: Sequence[str], vosk: bool,
+                     denoise: Sequence[str] = ("off",)) -> tuple[list[Setup], list[str]]:
+    """The setups to run, each in every noise suppression mode of ``denoise``, and a
+    sentence for each that cannot run here."""
     skipped = []
+    if set(denoise) - {"off"} and not available():
+        skipped.append("RNNoise: pyrnnoise is not installed, so noise suppression was not "
+                       "measured")
+        denoise = ["off"]
+    setups = [Setup("pocketsphinx", v, d) for v in variants for d in denoise]
     if vosk:
         model = find_vosk_model()
         if model is None:
             skipped.append("Vosk: no model installed (`voiceguide models download`), so it "
                            "was not measured")
         else:
-            setups.append(Setup("vosk", str(model)))
+            setups += [Setup("vosk", str(model), d) for d in denoise]
     return setups, skipped
 
 
@@ -87,6 +113,7 @@ class ClipResult:
     seconds: float
     asr_ms: float
     first_audio_ms: float
+    denoise_ms: float = 0.0
 
     @property
     def right(self) -> bool:
@@ -105,6 +132,7 @@ class SpeechCell:
     emergency_recall: float | None
     out_of_scope_accepted: float | None
     rtf: float
+    """Recognition time (noise suppression included) over audio time."""
     latency_p50_ms: float
     latency_p95_ms: float
     by_voice: dict[str, float | None] = field(default_factory=dict)
@@ -112,15 +140,18 @@ class SpeechCell:
 
 
 def run_clip(guide: Guide, recognizer: Recognizer, clip: RenderedClip,
-             synth: Synthesizer, voice: Voice) -> ClipResult:
+             synth: Synthesizer | None, voice: Voice, setup: Setup | None = None
+             ) -> ClipResult:
     pcm = pcm_bytes(read_wav(clip.path))
-    answer = answer_recording(guide, recognizer, pcm, synth, voice.rate)
+    denoise = setup is not None and setup.denoise != "off"
+    answer = answer_recording(guide, recognizer, pcm, synth, voice.rate, denoise,
+                              setup.gate if setup else None)
     acted = answer.match.intent if answer.match.outcome == "accept" else OUT_OF_SCOPE
     reference = spoken_form(clip.text)
     return ClipResult(clip, answer.transcript.text, acted,
                       word_errors(reference, answer.transcript.text),
                       len(reference.split()), len(pcm) / BYTES_PER_SECOND, answer.asr_ms,
-                      answer.first_audio_ms)
+                      answer.first_audio_ms, answer.denoise_ms)
 
 
 def cells(setup: Setup, results: Sequence[ClipResult]) -> list[SpeechCell]:
@@ -142,7 +173,7 @@ def cells(setup: Setup, results: Sequence[ClipResult]) -> list[SpeechCell]:
             share(sum(r.right for r in inside), len(inside)),
             share(sum(r.right for r in emergencies), len(emergencies)),
             share(sum(r.acted_on != OUT_OF_SCOPE for r in oov), len(oov)),
-            sum(r.asr_ms for r in group) / 1000 / sum(r.seconds for r in group),
+            sum(r.asr_ms + r.denoise_ms for r in group) / 1000 / sum(r.seconds for r in group),
             percentile(latencies, 50), percentile(latencies, 95),
             {v: share(sum(r.right for r in rs), len(rs)) for v, rs in sorted(voices.items())}))
     return found
@@ -164,7 +195,8 @@ def footprint(setup: Setup, clip: Path) -> Footprint:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide.bench.probe", setup.engine, setup.variant,
-         str(clip)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         setup.denoise, str(clip)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()
     ready = time.perf_counter() - started
@@ -217,13 +249,15 @@ def probe_main(argv: Sequence[str]) -> int:
     answer to one clip, so its peak memory covers recognition and speech."""
     from voiceguide.speech.synth import Pyttsx3Synthesizer
 
-    engine, variant, wav = argv
+    engine, variant, denoise, wav = argv
     guide = Guide.load()
-    recognizer = Setup(engine, variant).make(guide)
+    setup = Setup(engine, variant, denoise)
+    recognizer = setup.make(guide)
     print("ready", flush=True)
     try:
         answer = answer_recording(guide, recognizer, pcm_bytes(read_wav(Path(wav))),
-                                  Pyttsx3Synthesizer(), Voice().rate)
+                                  Pyttsx3Synthesizer(), Voice().rate, denoise != "off",
+                                  setup.gate)
     except VoiceguideError as error:
         print(error, file=sys.stderr)
         return 1

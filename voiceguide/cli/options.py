@@ -32,9 +32,12 @@ SETTINGS_OF = {
     "print_captions": ("captions.printed", "--captions"),
     "captions_address": ("captions.address", "--captions"),
     "idle_timeout": ("kiosk.idle_timeout", "--idle-timeout"),
+    "denoise": ("listen.denoise", "--denoise"),
 }
 """Option destination -> (settings key, the option as typed, for errors)."""
 _VOICE = VoiceSettings()
+_EITHER_WAY = frozenset({"denoise"})
+"""Options typed as ``--X`` or ``--no-X``: False is given too, not a default."""
 
 
 def given(args: argparse.Namespace) -> dict[str, tuple[str, object]]:
@@ -42,7 +45,7 @@ def given(args: argparse.Namespace) -> dict[str, tuple[str, object]]:
     found: dict[str, tuple[str, object]] = {}
     for dest, (key, option) in SETTINGS_OF.items():
         value = getattr(args, dest, None)
-        if value is None or value is False:
+        if value is None or (value is False and dest not in _EITHER_WAY):
             continue
         found[key] = (option, str(value) if isinstance(value, Path) else value)
     if "captions.address" in found:  # a kiosk's --captions also turns the page on
@@ -88,6 +91,13 @@ def _voice(parser: argparse.ArgumentParser) -> None:
                              "as last set)")
 
 
+def _hearing(parser: argparse.ArgumentParser) -> None:
+    """How the microphone's audio (or a file's) is treated before recognition."""
+    parser.add_argument("--denoise", action=argparse.BooleanOptionalAction, default=None,
+                        help="RNNoise noise suppression in front of the recogniser, applied "
+                             "while the room is noisy (default: on; [listen] denoise)")
+
+
 def _files(parser: argparse.ArgumentParser) -> None:
     """Files in place of the microphone and speaker: tests, demonstrations."""
     parser.add_argument("--input", metavar="wav:A.wav,B.wav",
@@ -119,6 +129,7 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument("--activation", choices=ACTIVATIONS,
                         help="when the guide listens while idle (default: always)")
     listen.add_argument("--wake-phrase", metavar="WORDS", help="(default: 'hello guide')")
+    _hearing(listen)
     _files(listen)
     listen.add_argument("--captions", dest="print_captions", action="store_true",
                         help="also print what is heard and said")
@@ -131,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     kiosk.add_argument("--idle-timeout", type=float, metavar="SECONDS",
                        help="forget the conversation after this long with nobody talking, "
                             "10 to 3600 (default: the config's, 120)")
+    _hearing(kiosk)
     _files(kiosk)
     check = command("health", help="exit 0 if a running kiosk's loop is alive, 1 if it is "
                                    "stuck or not running")
@@ -144,9 +156,11 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-speech", action="store_true",
                      help="skip rendering the answer (first_audio_ms then excludes it)")
     _voice(ask)
+    _hearing(ask)
     transcribe = command("transcribe", help="print what a WAV file says")
     transcribe.add_argument("wav", type=Path, nargs="+", metavar="FILE.wav")
     _voice(transcribe)
+    _hearing(transcribe)
     say = command("say", help="speak text, or save it with --out")
     say.add_argument("text", nargs="+")
     say.add_argument("--out", type=Path, metavar="FILE.wav")

@@ -13,14 +13,20 @@ import argparse
 import signal
 
 from voiceguide.assemble import Assembly
-from voiceguide.errors import ConfigError, DocumentError, KnowledgeBaseError, LogFileError
+from voiceguide.errors import (
+    ConfigError,
+    DenoiseError,
+    DocumentError,
+    KnowledgeBaseError,
+    LogFileError,
+)
 from voiceguide.service.sdnotify import notifier
 from voiceguide.service.turnlog import TurnLog
 
 EXIT_CONFIG = 78
 """EX_CONFIG: the kiosk's unit does not restart on it, since only an edit can fix it."""
 
-SETUP_ERRORS = (ConfigError, LogFileError, KnowledgeBaseError, DocumentError)
+SETUP_ERRORS = (ConfigError, LogFileError, KnowledgeBaseError, DocumentError, DenoiseError)
 """What stops the kiosk with ``EXIT_CONFIG``: each names a file or key to correct, and
 restarting every two seconds would only fill the journal."""
 

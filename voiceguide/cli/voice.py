@@ -53,6 +53,7 @@ def listen(assembly: Assembly, guide: Guide) -> None:
 def ask(assembly: Assembly, guide: Guide, args: argparse.Namespace) -> None:
     """One JSON line (or one text line) per file: what was heard and what it means."""
     recognizer = assembly.parts.recognizer(guide)
+    denoise = assembly.denoise()
     synth: Synthesizer | None = None if args.no_speech else assembly.parts.synthesizer(
         assembly.settings.voice.voice)
     for path in args.wav:
@@ -61,7 +62,8 @@ def ask(assembly: Assembly, guide: Guide, args: argparse.Namespace) -> None:
         except AudioFileError as error:
             _emit(args, {"file": str(path), "error": str(error)})
             continue
-        answer = answer_recording(guide, recognizer, pcm, synth, assembly.settings.voice.rate)
+        answer = answer_recording(guide, recognizer, pcm, synth, assembly.settings.voice.rate,
+                                  denoise)
         _emit(args, {
             "file": str(path), "transcript": answer.transcript.text,
             "asr_confidence": round(answer.transcript.confidence, 3),
@@ -70,6 +72,7 @@ def ask(assembly: Assembly, guide: Guide, args: argparse.Namespace) -> None:
             "asr_ms": round(answer.asr_ms, 1),
             "match_ms": round(answer.match_ms, 2),
             "first_audio_ms": round(answer.first_audio_ms, 1),
+            "denoised": denoise, "denoise_ms": round(answer.denoise_ms, 1),
         })
 
 
@@ -85,8 +88,10 @@ def _emit(args: argparse.Namespace, record: dict[str, object]) -> None:
 
 def transcribe(assembly: Assembly, guide: Guide, args: argparse.Namespace) -> None:
     recognizer = assembly.parts.recognizer(guide)
+    denoise = assembly.denoise()
     for path in args.wav:
-        text = hear(recognizer, pcm_bytes(read_wav(path, longest=LONGEST_REQUEST))).text
+        text = hear(recognizer, pcm_bytes(read_wav(path, longest=LONGEST_REQUEST)),
+                    denoise).text
         print(text if len(args.wav) == 1 else f"{path}\t{text}", flush=True)
 
 

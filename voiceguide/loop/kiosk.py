@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from voiceguide.asr import Recognizer, Transcript
+from voiceguide.audio.denoise import Denoiser
 from voiceguide.audio.sinks import AudioSink
 from voiceguide.audio.sources import (
     FRAME_SECONDS,
@@ -106,7 +107,8 @@ class Kiosk:
                  recognizer: Recognizer, synth: Synthesizer | None, sink: AudioSink,
                  open_source: Callable[[], AudioSource], board: CaptionBoard | None = None,
                  log: TurnLog | None = None, heartbeat: Heartbeat | None = None,
-                 notifier: Notifier | None = None, wake: WakeSpotter | None = None) -> None:
+                 notifier: Notifier | None = None, wake: WakeSpotter | None = None,
+                 denoise: bool = False) -> None:
         self._guide = guide
         self._settings = settings or guide.settings
         self._clock = clock
@@ -121,7 +123,8 @@ class Kiosk:
                                     observer=self._spoken)
         self._sink = sink
         self.loop = VoiceLoop(self._new_session(), recognizer, self.speaker, sink,
-                              self._settings.listen, wake, on_turn=self._turned)
+                              self._settings.listen, wake, on_turn=self._turned,
+                              denoiser=_denoiser(denoise))
         self._last_activity = clock.monotonic()
         self._fresh = True
         self._shown: tuple[object, ...] = ()
@@ -292,6 +295,11 @@ class Kiosk:
         _LOGGER.info("%s %s", name, fields)
         if self._log is not None:
             self._log.event(name, **fields)
+
+
+def _denoiser(wanted: bool) -> Denoiser | None:
+    """RNNoise for the live stream, when the settings ask for it and it was found."""
+    return Denoiser() if wanted else None
 
 
 def _close_quietly(source: AudioSource) -> None:

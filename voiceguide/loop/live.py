@@ -37,6 +37,7 @@ from voiceguide.speech.voiced import VoiceSpeaker
 
 if TYPE_CHECKING:
     from voiceguide.asr.wake import WakeSpotter
+    from voiceguide.audio.denoise import Denoiser
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class VoiceLoop:
     def __init__(self, session: Session, recognizer: Recognizer, speaker: VoiceSpeaker,
                  sink: AudioSink, settings: ListenSettings | None = None,
                  wake: WakeSpotter | None = None,
-                 on_turn: Callable[[Turn], None] | None = None) -> None:
+                 on_turn: Callable[[Turn], None] | None = None,
+                 denoiser: Denoiser | None = None) -> None:
         self.session = session
         self._recognizer = recognizer
         self._speaker = speaker
@@ -99,6 +101,9 @@ class VoiceLoop:
             raise ValueError("wake activation needs a WakeSpotter")
         self._wake = wake
         self._on_turn = on_turn
+        self._denoiser = denoiser
+        """Every frame passes through it before the endpointer, so the recogniser, the
+        wake spotter and the speech detector all hear the denoised room."""
         self._endpointer = Endpointer()
         self._window_until = float("-inf")
         self._talking_over = False
@@ -130,6 +135,11 @@ class VoiceLoop:
         """Talk was pressed (or the wake phrase heard) and the one utterance it listens
         for has not come yet: a screen shows the Talk button pressed."""
         return self.session.now() <= self._window_until
+
+    @property
+    def denoising(self) -> bool:
+        """Does noise suppression sit in front of the endpointer?"""
+        return self._denoiser is not None
 
     def hearing(self) -> bool:
         """Someone is speaking now: the endpointer is inside an utterance."""
@@ -168,6 +178,8 @@ class VoiceLoop:
             for frame in source.frames():
                 self._run_commands()
                 self.session.fire_due()
+                if self._denoiser is not None:
+                    frame = self._denoiser.process(frame)
                 was_speaking = self._endpointer.in_speech
                 utterance = self._endpointer.push(frame)
                 if not was_speaking and self._endpointer.in_speech:
