@@ -117,15 +117,30 @@ class ListenSettings:
     """Longest utterance, in words, taken as a control said over the guide's voice."""
 
 
-ENGINES = ("auto", "pocketsphinx", "vosk")
+ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "cascade")
 
 
 @dataclass(frozen=True, slots=True)
 class RecogniserSettings:
     engine: str = "auto"
-    """``auto`` takes Vosk when a model is installed, else PocketSphinx."""
+    """``auto`` takes the cascade when a Whisper model is installed, else Vosk when a
+    Vosk model is, else PocketSphinx alone. ``cascade`` is PocketSphinx, then Whisper
+    when PocketSphinx or the matcher is unsure."""
     model: Path | None = None
     """A Vosk model folder; None searches ``models/`` and ``$VOICEGUIDE_VOSK_MODEL``."""
+    whisper_model: Path | None = None
+    """A Whisper model folder (CTranslate2); None searches ``models/`` for
+    ``voiceguide models download whisper-base.en`` (then tiny.en) and
+    ``$VOICEGUIDE_WHISPER_MODEL``."""
+    threads: int = 1
+    """CPU threads Whisper decodes with. One leaves the other core to the voice."""
+    cascade_match_floor: float = 0.9
+    """Matcher confidence at or above which PocketSphinx's hearing stands without
+    Whisper (with ``cascade_asr_floor``, and no danger in any hearing)."""
+    cascade_asr_floor: float = 0.6
+    """PocketSphinx confidence at or above which its hearing may stand."""
+
+    MAX_THREADS = 16
 
 
 @dataclass(frozen=True, slots=True)

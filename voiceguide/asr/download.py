@@ -498,6 +498,8 @@ class Installed:
     path: Path
     size: int
     """Bytes, every file under ``path``."""
+    kind: str = "unknown"
+    """``whisper`` (a CTranslate2 Whisper model), ``vosk``, or ``unknown``."""
 
 
 def installed_models(models_dir: Path) -> list[Installed]:
@@ -508,12 +510,21 @@ def installed_models(models_dir: Path) -> list[Installed]:
     for folder in sorted(models_dir.iterdir()):
         if folder.is_dir() and not folder.name.startswith("."):
             size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-            found.append(Installed(folder.name, folder, size))
+            found.append(Installed(folder.name, folder, size, _kind(folder)))
     return found
 
 
+def _kind(folder: Path) -> str:
+    if (folder / "model.bin").is_file() or "whisper" in folder.name:
+        return "whisper"
+    if (folder / "am").is_dir() or folder.name.startswith("vosk-model"):
+        return "vosk"
+    return "unknown"
+
+
 def list_main(argv: Sequence[str] | None = None) -> int:
-    """``voiceguide models list``: one line per installed model, its size and folder."""
+    """``voiceguide models list``: one line per installed model: its name, kind
+    (whisper or vosk), size and folder."""
     parser = argparse.ArgumentParser(
         prog="voiceguide models list",
         description="List the speech models installed, with their size and folder.")
@@ -528,7 +539,7 @@ def list_main(argv: Sequence[str] | None = None) -> int:
               f"needs none (`{RETRY_COMMAND} whisper-base.en` for a stronger one)")
         return 0
     for model in found:
-        print(f"{model.name}\t{_mb(model.size)}\t{model.path}")
+        print(f"{model.name}\t{model.kind}\t{_mb(model.size)}\t{model.path}")
     return 0
 
 
