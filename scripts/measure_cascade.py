@@ -43,8 +43,9 @@ from voiceguide.bench.labelled import OUT_OF_SCOPE, SPOKEN_SET, read_rows
 from voiceguide.bench.render import RenderedClip, render
 from voiceguide.bench.scoring import percentile
 from voiceguide.guide import Guide
-from voiceguide.match import EMERGENCY
+from voiceguide.match import EMERGENCY, Match, MatchContext
 from voiceguide.match.heard import SureOfHearing, heard_as
+from voiceguide.safety import Finding
 from voiceguide.sentences import split_sentences
 
 MATCH_FLOORS = (0.0, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
@@ -122,11 +123,40 @@ class Outcome:
     """The same, then matching."""
 
 
+class Remembered:
+    """The guide's matcher and triage, each text worked out once: a sweep replays the
+    same hearings dozens of times."""
+
+    def __init__(self, guide: Guide) -> None:
+        self._guide = guide
+        self._matches: dict[str, Match] = {}
+        self._findings: dict[str, Finding] = {}
+
+    def match(self, text: str, context: MatchContext | None = None) -> Match:
+        assert context is None
+        if text not in self._matches:
+            self._matches[text] = self._guide.matcher.match(text)
+        return self._matches[text]
+
+    def match_many(self, texts: Sequence[str], context: MatchContext | None = None
+                   ) -> list[Match]:
+        return [self.match(text, context) for text in texts]
+
+    def assess(self, text: str) -> Finding:
+        if text not in self._findings:
+            self._findings[text] = self._guide.triage.assess(text)
+        return self._findings[text]
+
+
+_REMEMBERED: dict[int, Remembered] = {}
+
+
 def replay(guide: Guide, clips: Sequence[RenderedClip], found: dict[str, dict[str, Heard]],
            floors: tuple[float, float] | None) -> list[Outcome]:
     """``floors`` None: PocketSphinx alone."""
     fast, strong = Replay("pocketsphinx"), Replay("whisper")
-    judge = SureOfHearing(guide.matcher, guide.triage, *(floors or (0.0, 0.0)))
+    memo = _REMEMBERED.setdefault(id(guide), Remembered(guide))
+    judge = SureOfHearing(memo, memo, *(floors or (0.0, 0.0)))  # type: ignore[arg-type]
     cascade = CascadeRecognizer(fast, strong, judge)
     outcomes = []
     for clip in clips:
@@ -140,8 +170,8 @@ def replay(guide: Guide, clips: Sequence[RenderedClip], found: dict[str, dict[st
             cascade.start()
             transcript = cascade.finish()
         judged = time.perf_counter()
-        match = heard_as(guide.matcher.match(transcript.text), transcript,
-                         guide.settings.listen, guide.triage)
+        match = heard_as(memo.match(transcript.text), transcript,
+                         guide.settings.listen, memo)  # type: ignore[arg-type]
         matched = time.perf_counter()
         asr = (fast.next.ms if fast.next else 0.0) + (judged - started) * 1000 + (
             strong.next.ms if strong.used and strong.next else 0.0)
@@ -248,31 +278,36 @@ def tune(guide: Guide, clips: Sequence[RenderedClip], found: dict[str, dict[str,
 
 def first_audio(guide: Guide, clips: Sequence[RenderedClip],
                 found: dict[str, dict[str, Heard]], floors: tuple[float, float]) -> None:
-    """End of speech to the first sample of the answer: the replayed decoding times, then
-    the match and the first sentence rendered by the guide's own synthesiser."""
+    """End of speech to the first sample of the answer: the decoders' measured times,
+    then, timed here with nothing remembered, the judge, the match and the first
+    sentence rendered by the guide's own synthesiser."""
     from voiceguide.speech.synth import Pyttsx3Synthesizer
 
     synth = Pyttsx3Synthesizer()
     rate = guide.settings.voice.rate
+    judge = SureOfHearing(guide.matcher, guide.triage, *floors)
     times: dict[bool, list[float]] = {False: [], True: []}
-    for outcome in replay(guide, clips, found, floors):
+    for clip in clips:
         fast, strong = Replay("pocketsphinx"), Replay("whisper")
-        heard = found[outcome.clip.path.name]
-        fast.next, strong.next = heard.get("pocketsphinx"), heard.get("whisper")
+        fast.next, strong.next = (found[clip.path.name].get(name)
+                                  for name in ("pocketsphinx", "whisper"))
+        assert fast.next is not None and strong.next is not None
+        cascade = CascadeRecognizer(fast, strong, judge)
         started = time.perf_counter()
-        transcript = (strong.next if outcome.strong and strong.next else fast.next)
-        assert transcript is not None
-        match = heard_as(guide.matcher.match(transcript.transcript.text),
-                         transcript.transcript, guide.settings.listen, guide.triage)
+        cascade.start()
+        transcript = cascade.finish()
+        match = heard_as(guide.matcher.match(transcript.text), transcript,
+                         guide.settings.listen, guide.triage)
         first = split_sentences(guide.first_words(match))[:1]
         if first:
             synth.render(first[0], rate)
-        spoken_ms = (time.perf_counter() - started) * 1000
-        times[outcome.strong].append(outcome.asr_ms + spoken_ms)
-    for strong, values in times.items():
+        here_ms = (time.perf_counter() - started) * 1000
+        decoding = fast.next.ms + (strong.next.ms if strong.used else 0.0)
+        times[strong.used].append(decoding + here_ms)
+    for asked, values in times.items():
         if values:
             print(f"end of speech to first answer sample, "
-                  f"{'Whisper asked' if strong else 'PocketSphinx sure'}: "
+                  f"{'Whisper asked' if asked else 'PocketSphinx sure'}: "
                   f"{len(values)} clips, p50 {percentile(values, 50):.0f} ms, "
                   f"p95 {percentile(values, 95):.0f} ms")
 

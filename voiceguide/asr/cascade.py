@@ -29,8 +29,8 @@ class CascadeRecognizer:
     """``fast`` for every utterance, ``strong`` for those ``sure`` doubts.
 
     When the strong recogniser answers, the fast one's hearings are kept as its
-    alternatives, after its own: a danger only PocketSphinx heard is then still found
-    by ``heard_as`` and asked about when Whisper's hearing is itself in doubt.
+    alternatives, after its own, and its best one as ``overruled``: a danger only
+    PocketSphinx heard is then asked about by ``heard_as``, not dropped.
     """
 
     def __init__(self, fast: Recognizer, strong: Recognizer, sure: SureOf) -> None:
@@ -72,7 +72,8 @@ class CascadeRecognizer:
         others = [strong.alternatives, (quick.text,), quick.alternatives]
         alternatives = tuple(dict.fromkeys(
             h for group in others for h in group if h and h != strong.text))
-        return Transcript(strong.text, strong.confidence, strong.final, alternatives)
+        return Transcript(strong.text, strong.confidence, strong.final, alternatives,
+                          overruled=quick.text)
 
     def close(self) -> None:
         for part in (self._fast, self._strong):
