@@ -183,7 +183,7 @@ def test_auto_passes_over_a_broken_whisper_model(
     assert [level for level, _ in levels] == ["WARNING", "INFO"]
 
 
-def test_models_list_on_the_command_line(no_models: Path,
+def test_models_list_on_the_command_line(no_models: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "list"]) == 0
     assert capsys.readouterr().out.startswith(f"no models installed in {no_models}")
@@ -193,6 +193,13 @@ def test_models_list_on_the_command_line(no_models: Path,
     assert main(["models", "list"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"faster-whisper-tiny.en\twhisper\t1.0 MB\t{folder}"]
+    elsewhere = no_models.parent / "my-whisper"
+    elsewhere.mkdir()
+    (elsewhere / "model.bin").write_bytes(bytes(2 * 1024 * 1024))
+    monkeypatch.setenv("VOICEGUIDE_WHISPER_MODEL", str(elsewhere))
+    assert main(["models", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"my-whisper ($VOICEGUIDE_WHISPER_MODEL)\twhisper\t2.0 MB\t{elsewhere}")
 
 
 # --- On the real model -------------------------------------------------------------

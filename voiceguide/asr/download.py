@@ -522,6 +522,10 @@ def _kind(folder: Path) -> str:
     return "unknown"
 
 
+MODEL_VARIABLES = {"VOICEGUIDE_WHISPER_MODEL": "whisper", "VOICEGUIDE_VOSK_MODEL": "vosk"}
+"""Environment variables that name a model folder outside ``models/`` (``asr.choose``)."""
+
+
 def list_main(argv: Sequence[str] | None = None) -> int:
     """``voiceguide models list``: one line per installed model: its name, kind
     (whisper or vosk), size and folder."""
@@ -534,6 +538,14 @@ def list_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     models_dir = args.dest if args.dest is not None else default_models_dir()
     found = installed_models(models_dir)
+    if args.dest is None:
+        # Models named by the environment are installed too, wherever they are.
+        for variable, kind in MODEL_VARIABLES.items():
+            folder = Path(os.environ.get(variable, "")).expanduser()
+            if os.environ.get(variable) and folder.is_dir() and all(
+                    folder != model.path for model in found):
+                size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+                found.append(Installed(f"{folder.name} (${variable})", folder, size, kind))
     if not found:
         print(f"no models installed in {models_dir}; the guide uses PocketSphinx, which "
               f"needs none (`{RETRY_COMMAND} whisper-base.en` for a stronger one)")
