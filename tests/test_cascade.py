@@ -252,3 +252,19 @@ def test_auto_takes_the_cascade_when_whisper_is_installed(
     # Without the matcher to judge PocketSphinx, auto does not take the cascade.
     alone = make_recognizer(guide.kb, "auto")
     assert alone.name.startswith("pocketsphinx")
+
+
+def test_the_benchmark_measures_the_cascade_when_a_model_is_installed(
+        no_models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.bench.speech import Setup, available_setups
+
+    setups, skipped = available_setups(["mix"], False, ["cascade"])
+    assert setups == [Setup("pocketsphinx", "mix")]
+    assert skipped == ["cascade: no Whisper model installed (`voiceguide models download "
+                       "whisper-base.en`), so not measured"]
+    model = no_models.parent / "whisper-base"
+    model.mkdir()
+    monkeypatch.setenv("VOICEGUIDE_WHISPER_MODEL", str(model))
+    setups, skipped = available_setups([], False, ["whisper", "cascade"])
+    assert [s.name for s in setups] == ["whisper:whisper-base", "cascade:whisper-base"]
+    assert skipped == []

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceguide.asr import Recognizer
-from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model
+from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model, find_whisper_model
 from voiceguide.asr.language_model import build, spoken_form
 from voiceguide.audio.wav import pcm_bytes, read_wav
 from voiceguide.bench.labelled import OUT_OF_SCOPE
@@ -36,34 +36,47 @@ SPHINX_VARIANTS = ("generic", "domain", "mix")
 BYTES_PER_SECOND = 32000
 
 
+WHISPER_ENGINES = ("whisper", "cascade")
+
+
 @dataclass(frozen=True, slots=True)
 class Setup:
-    """One recogniser configuration: PocketSphinx with a language model variant, or Vosk
-    with a model folder."""
+    """One recogniser configuration: PocketSphinx with a language model variant, Vosk
+    with a model folder, or Whisper alone or in the cascade with a model folder."""
 
     engine: str
     variant: str
 
     @property
     def name(self) -> str:
-        if self.engine == "vosk":
-            return f"vosk:{Path(self.variant).name}"
+        if self.engine in ("vosk", *WHISPER_ENGINES):
+            return f"{self.engine}:{Path(self.variant).name}"
         shipped = " (shipped)" if self.variant == DEFAULT_VARIANT else ""
         return f"pocketsphinx:{self.variant}{shipped}"
 
     def make(self, guide: Guide) -> Recognizer:
         extra = (guide.settings.listen.wake_phrase,)
-        if self.engine == "vosk":
+        if self.engine in ("vosk", *WHISPER_ENGINES):
             from voiceguide.asr.choose import make_recognizer
+            from voiceguide.match.heard import SureOfHearing
 
-            return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
+            asr = guide.settings.recogniser
+            if self.engine == "vosk":
+                return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
+            sure = SureOfHearing(guide.matcher, guide.triage, asr.cascade_match_floor,
+                                 asr.cascade_asr_floor)
+            return make_recognizer(guide.kb, self.engine, extra=extra,
+                                   whisper_model=Path(self.variant), threads=asr.threads,
+                                   sure=sure)
         from voiceguide.asr.sphinx import PocketSphinxRecognizer
 
         return PocketSphinxRecognizer(build(guide.kb, self.variant, extra))
 
 
-def available_setups(variants: Sequence[str], vosk: bool) -> tuple[list[Setup], list[str]]:
-    """The setups to run, and a sentence for each that cannot run here."""
+def available_setups(variants: Sequence[str], vosk: bool,
+                     whisper: Sequence[str] = ()) -> tuple[list[Setup], list[str]]:
+    """The setups to run, and a sentence for each that cannot run here. ``whisper``:
+    any of ``whisper`` and ``cascade``."""
     setups = [Setup("pocketsphinx", v) for v in variants]
     skipped = []
     if vosk:
@@ -73,6 +86,13 @@ def available_setups(variants: Sequence[str], vosk: bool) -> tuple[list[Setup], 
                            "was not measured")
         else:
             setups.append(Setup("vosk", str(model)))
+    if whisper:
+        found = find_whisper_model()
+        if found is None:
+            skipped.append(f"{' and '.join(whisper)}: no Whisper model installed "
+                           "(`voiceguide models download whisper-base.en`), so not measured")
+        else:
+            setups.extend(Setup(engine, str(found)) for engine in whisper)
     return setups, skipped
 
 
