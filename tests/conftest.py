@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from tests.support import SHARED
 from voiceguide.guide import Guide
 from voiceguide.testing import Night
+
+NEEDS_SHARED = frozenset({"seeds", "seed_index", "seed_meant"})
+"""Fixtures built from ``../shared`` (the seed articles), beside the project's own
+checkouts only."""
 
 # The person's saved voice settings live in the user's config folder; tests (and the
 # commands they start) keep theirs in a folder of their own, never the developer's.
@@ -49,3 +54,28 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Any]]
             pytest.skip(f"cannot render speech here: {error}")
 
     return render
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``../shared`` beside the checkout (any clone of the project), the extra
+    layer of tests on the seed articles, the shared catalogue and the copy checker is
+    left out, and said so once, rather than reported as a hundred skips."""
+    if SHARED.is_dir():
+        return
+    left_out = [item for item in items if item.get_closest_marker("shared")
+                or NEEDS_SHARED.intersection(getattr(item, "fixturenames", ()))]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    if left := config.stash.get(_LEFT_OUT, 0):
+        terminalreporter.write_line(
+            f"{left} tests on ../shared (the seed articles, the shared intent catalogue, "
+            "the copy checker) left out: it is not beside this checkout")

@@ -12,9 +12,8 @@ from tests.support import ROOT, SHARED
 SEEDCOPY = SHARED / "tools" / "seedcopy.py"
 
 
+@pytest.mark.shared
 def test_nothing_is_copied_from_the_seeds() -> None:
-    if not SEEDCOPY.exists():
-        pytest.skip("shared/tools/seedcopy.py is not beside this checkout")
     done = subprocess.run([sys.executable, str(SEEDCOPY), str(ROOT), str(SHARED / "seeds")],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout == "", done.stdout

@@ -170,3 +170,17 @@ def test_the_safety_document_shows_the_rules_the_guide_runs_on(guide: Guide) -> 
         encoding="utf-8")
     shown = BEGIN + doc.split(BEGIN, 1)[1].split(END, 1)[0] + END
     assert shown == describe(guide.kb.dangers), "run python scripts/safety_doc.py"
+
+
+def test_a_request_heard_through_noise_is_asked_again_not_refused(
+        guide: Guide, night: Night) -> None:
+    # The recogniser was unsure of the words (a fan, a television): the guide neither
+    # starts the stretch on a guess nor says it cannot help.
+    transcript = Transcript("my calf is cramping", 0.2, alternatives=("my car is camping",))
+    match = heard_as(night.session.understand(transcript.text), transcript,
+                     guide.settings.listen, guide.triage)
+    assert match.intent == "out_of_scope" and match.detail == "out_of_scope.doubted"
+    night.new_keys()
+    night.session.respond(transcript.text, match)
+    assert night.new_keys() == ["prompt:not_caught"]
+    assert night.session.mode == "idle" and not night.session.timers

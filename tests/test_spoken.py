@@ -75,7 +75,8 @@ def test_ask_reports_timings_and_the_answer(heard: list[tuple[Any, dict[str, Any
         assert set(record) >= {"transcript", "intent", "detail", "confidence", "response",
                                "asr_ms", "match_ms", "first_audio_ms"}
         assert 0 < record["asr_ms"] < 5000
-        assert record["response"]
+        # Only sounds heard as fillers go unanswered: the guide does not talk to a room.
+        assert record["response"] or record["detail"] == "out_of_scope.noise", record
 
 
 def test_a_file_that_is_not_audio_is_one_line_and_the_rest_still_run(

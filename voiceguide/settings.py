@@ -32,6 +32,12 @@ class MatchSettings:
     """The calibration ``emergency_accept`` was set with, on scores of words alone:
     kept apart so that retuning the matcher cannot move the second opinion on danger
     (measured with ``scripts/measure_safety.py`` on the red-team sets)."""
+    urgent_accept: float = 0.8
+    """Confidence an intent needs when the words carry an urgent sign (bleeding, a
+    fever, a fall) but no danger rule fired: below it the guide does not start a
+    routine from them, and gives its safety net instead ("I've had a fever all
+    evening" was once heard as restless legs at 0.77). A bare yes or no is never
+    taken from such words ("I think I'm bleeding" is not "I think so")."""
     clarify_margin: float = 4.0
     """Two intents closer than this (score points, 0..100) are worth asking about."""
     clarify_floor: float = 0.7

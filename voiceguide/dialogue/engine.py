@@ -216,9 +216,18 @@ class Dialogue(Controls):
     def _not_understood(self, match: Match) -> list[Action]:
         if match.urgent:
             return self._remember([self._prompt("safety_net")])
+        if match.detail == "out_of_scope.noise" and self.mode in (Mode.IDLE, Mode.ROUTINE):
+            # Stray sounds from a television or a fan, heard as fillers: answering them
+            # would have the guide talking to an empty room all night. At a question it
+            # asks again instead, below, so the question is not lost.
+            return []
         if self.mode is Mode.ROUTINE:
             # Background talk during a countdown must not break into it.
             return [Earcon("not_caught")]
+        if match.detail == "out_of_scope.doubted":
+            # A request in a noisy room that the recogniser was unsure of: asking again
+            # costs one sentence, refusing it would send a person in pain away.
+            return [self._prompt("not_caught")]
         if match.detail == "out_of_scope.elsewhere":
             return self._remember([self._prompt("elsewhere")])
         if self.mode is Mode.IDLE and match.text:

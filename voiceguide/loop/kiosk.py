@@ -131,6 +131,11 @@ class Kiosk:
         if board is not None:
             board.on_button(self.press)
 
+    @property
+    def idle_timeout(self) -> float:
+        """Seconds without a word before the conversation is forgotten."""
+        return self._settings.kiosk.idle_timeout
+
     def keys(self) -> None:
         """Space, R, N and Esc, when started in a terminal."""
         if sys.stdin.isatty():
@@ -222,7 +227,7 @@ class Kiosk:
 
     def _reset_due(self) -> bool:
         idle_for = self._clock.monotonic() - self._last_activity
-        return (not self._fresh and idle_for >= self._settings.kiosk.idle_timeout
+        return (not self._fresh and idle_for >= self.idle_timeout
                 and self.loop.settled())
 
     def _reset(self, why: str) -> None:

@@ -112,6 +112,11 @@ class VoiceLoop:
     def activation(self) -> str:
         return self._settings.activation
 
+    @property
+    def wake_phrase(self) -> str | None:
+        """What wakes the guide, when it waits for a phrase; shown to the person."""
+        return None if self._wake is None else self._wake.phrase
+
     def waiting_for_person(self) -> bool:
         """The guide is quiet and a person would speak now (used by file sources)."""
         return not self._sink.busy() and self.session.mode != "routine"

@@ -265,6 +265,10 @@ class RapidfuzzMatcher:
         askable = all(self._askable(self._intents[n]) for n in (top, runner))
         if outcome == "accept" and found.vague and askable:
             outcome = "clarify"
+        elif outcome == "accept" and urgent and (
+                confidence < self.settings.urgent_accept
+                or intent.public_id in ("control.yes", "control.no")):
+            outcome = "out_of_scope"
         elif outcome == "accept" and confidence < self.settings.accept:
             outcome = ("clarify" if askable and found.margin < self.settings.clarify_margin
                        and confidence >= self.settings.clarify_floor else "out_of_scope")

@@ -1,7 +1,7 @@
 """What was heard, read in the light of the recogniser's own doubt.
 
-A match of a doubtful transcript is not acted on (it becomes out of scope), except an
-emergency, which is never downgraded. And a danger that only the recogniser's next
+A match of a doubtful transcript is not acted on (the person is asked to say it
+again), except an emergency, which is never downgraded. And a danger that only the recogniser's next
 best hearings carry is not thrown away: the guide asks one direct question about it
 ("Did you say your leg is swollen and hot?") and treats yes, or no answer, as the
 emergency.
@@ -16,6 +16,8 @@ from voiceguide.match import EMERGENCY, NO_SLOTS, OUT_OF_SCOPE, Match, Matcher
 from voiceguide.safety import Triage
 from voiceguide.settings import ListenSettings
 
+DOUBTED = f"{OUT_OF_SCOPE}.doubted"
+"""The detail of a match set aside because the words hardly fit the sound."""
 UNFIT_HEARINGS = 2
 """Other hearings that must carry a danger when the best one hardly fits the sound
 (confidence under ``UNFIT_BELOW``). Measured on the spoken red-team development set and
@@ -56,7 +58,8 @@ def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
                          transcript.confidence, NO_SLOTS, "confirm", text=match.text,
                          confirm=found[0].said)
     if doubted and match.outcome != OUT_OF_SCOPE:
-        return replace(match, intent=OUT_OF_SCOPE, detail=None, outcome=OUT_OF_SCOPE,
+        # Not acted on, and not refused either: the person is asked to say it again.
+        return replace(match, intent=OUT_OF_SCOPE, detail=DOUBTED, outcome=OUT_OF_SCOPE,
                        passage=None)
     return match
 

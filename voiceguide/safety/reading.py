@@ -47,6 +47,9 @@ ADVERBS = frozenset("very really all so a bit little quite pretty too still now 
 JOINS = frozenset("and or plus also".split())
 """After these, "my", "it" or "the" start a new clause ("swollen and my chest hurts");
 after a verb they carry it on ("I can't lift my arm")."""
+PREDICATES = frozenset("is are was has have feels looks".split())
+"""A subject with one of these close after it says something new: "not a cramp, my calf
+has gone red" denies the cramp, not the redness."""
 SPECIFIC = frozenset("my me his her their our the".split())
 """Before a part: it is someone's own leg."""
 PEOPLE = frozenset(
@@ -297,7 +300,10 @@ class Reader:
             end = next((j for j in range(i + 1, len(words))
                         if reading.clauses[j] != reading.clauses[i] or j in reading.pauses
                         or (words[j] in book.ends and j not in inside)
-                        or (words[j] in book.subjects and j in sign_ends)), len(words))
+                        or (words[j] in book.subjects and j in sign_ends)
+                        or (words[j] in book.subjects and j > i + 2
+                            and PREDICATES.intersection(words[j + 1:j + 4]))),
+                       len(words))
             for mention in reading.mentions:
                 if i < mention.start < end:
                     mention.negated = True
