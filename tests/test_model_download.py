@@ -552,6 +552,6 @@ def test_list_shows_each_installed_model_with_size_and_folder(
 
     assert list_main(["--dest", str(models)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"faster-whisper-base.en\t3.0 MB\t{models / 'faster-whisper-base.en'}",
-        f"{FOLDER}\t0.5 MB\t{models / FOLDER}",
+        f"faster-whisper-base.en\twhisper\t3.0 MB\t{models / 'faster-whisper-base.en'}",
+        f"{FOLDER}\tvosk\t0.5 MB\t{models / FOLDER}",
     ]

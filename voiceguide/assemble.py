@@ -33,6 +33,7 @@ from voiceguide.loop.kiosk import DeafRecognizer, Kiosk
 from voiceguide.loop.live import VoiceLoop
 from voiceguide.loop.session import Session
 from voiceguide.loop.turn import Turn
+from voiceguide.match.heard import SureOfHearing
 from voiceguide.prefs import PrefsKeeper, load_prefs
 from voiceguide.service.health import Heartbeat, default_health_file
 from voiceguide.service.keys import read_keys
@@ -52,8 +53,18 @@ _LOGGER = logging.getLogger(__name__)
 
 def _recognizer(guide: Guide) -> Recognizer:
     settings = guide.settings
-    return make_recognizer(guide.kb, settings.recogniser.engine, settings.recogniser.model,
-                           extra=(settings.listen.wake_phrase,))
+    asr = settings.recogniser
+    return make_recognizer(guide.kb, asr.engine, asr.model,
+                           extra=(settings.listen.wake_phrase,),
+                           whisper_model=asr.whisper_model, threads=asr.threads,
+                           sure=sure_of_hearing(guide))
+
+
+def sure_of_hearing(guide: Guide) -> SureOfHearing:
+    """The cascade's judge of PocketSphinx's hearings: the guide's matcher and triage."""
+    asr = guide.settings.recogniser
+    return SureOfHearing(guide.matcher, guide.triage, asr.cascade_match_floor,
+                         asr.cascade_asr_floor)
 
 
 def _synthesizer(voice_id: str) -> Synthesizer:

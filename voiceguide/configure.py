@@ -27,6 +27,7 @@ from voiceguide.settings import (
     ACTIVATIONS,
     ENGINES,
     KioskSettings,
+    RecogniserSettings,
     Settings,
     VoiceSettings,
 )
@@ -248,6 +249,10 @@ _SCHEMA: dict[str, dict[str, tuple[_Check, _Target]]] = {
         "engine": (_choice(ENGINES), ("recogniser", "engine")),
         "model": (_path("folder", 'give a Vosk model folder, or "" to search models/'),
                   ("recogniser", "model")),
+        "whisper_model": (_path("folder", 'give a Whisper model folder, or "" to search '
+                                          "models/"), ("recogniser", "whisper_model")),
+        "threads": (_number(1, RecogniserSettings.MAX_THREADS, whole=True),
+                    ("recogniser", "threads")),
     },
     "guide": {
         "emergency_number": (_words("what to tell people to call"),

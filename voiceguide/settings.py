@@ -130,15 +130,38 @@ class ListenSettings:
     68.8% in pink noise at 10 dB (``docs/benchmarks.md``, noise suppression)."""
 
 
-ENGINES = ("auto", "pocketsphinx", "vosk")
+ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "cascade")
 
 
 @dataclass(frozen=True, slots=True)
 class RecogniserSettings:
     engine: str = "auto"
-    """``auto`` takes Vosk when a model is installed, else PocketSphinx."""
+    """``auto`` takes the cascade when a Whisper model is installed, else Vosk when a
+    Vosk model is, else PocketSphinx alone. ``cascade`` is PocketSphinx, then Whisper
+    when PocketSphinx or the matcher is unsure."""
     model: Path | None = None
     """A Vosk model folder; None searches ``models/`` and ``$VOICEGUIDE_VOSK_MODEL``."""
+    whisper_model: Path | None = None
+    """A Whisper model folder (CTranslate2); None searches ``models/`` for
+    ``voiceguide models download whisper-base.en`` (then tiny.en) and
+    ``$VOICEGUIDE_WHISPER_MODEL``."""
+    threads: int = 1
+    """CPU threads Whisper decodes with. One leaves the other core to the voice."""
+    cascade_match_floor: float = 0.97
+    """Matcher confidence at or above which PocketSphinx's hearing stands without
+    Whisper (with ``cascade_asr_floor``, and no danger in any hearing). Swept with
+    ``scripts/measure_cascade.py --tune`` on spoken.tsv (flite kal and awb, clean and
+    pink noise at 10 dB, 476 clips): the floors that send the fewest clips to Whisper
+    while in-scope accuracy stays within a point of asking Whisper always, with no
+    emergency fewer caught or asked about and no more out-of-scope accepted. At
+    0.97/0.3: 80.9% of in-scope clips right against 79.1% for Whisper always and 43.1%
+    for PocketSphinx alone, with 73.3% of clips sent to Whisper (50% clean, 96% in
+    noise)."""
+    cascade_asr_floor: float = 0.3
+    """PocketSphinx confidence at or above which its hearing may stand (the sweep
+    above; 0.3 to 0.5 differ by under a point)."""
+
+    MAX_THREADS = 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,10 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     """The engine's next best hearings of the same sound, best first (its n-best
     list), where it gives them."""
+    overruled: str = ""
+    """The hearing of a faster engine that this one was asked to replace (the cascade's
+    PocketSphinx, when Whisper answered): where the two disagree about a danger, the
+    guide asks rather than drop it."""
 
 
 class Recognizer(Protocol):

@@ -498,6 +498,8 @@ class Installed:
     path: Path
     size: int
     """Bytes, every file under ``path``."""
+    kind: str = "unknown"
+    """``whisper`` (a CTranslate2 Whisper model), ``vosk``, or ``unknown``."""
 
 
 def installed_models(models_dir: Path) -> list[Installed]:
@@ -508,12 +510,25 @@ def installed_models(models_dir: Path) -> list[Installed]:
     for folder in sorted(models_dir.iterdir()):
         if folder.is_dir() and not folder.name.startswith("."):
             size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-            found.append(Installed(folder.name, folder, size))
+            found.append(Installed(folder.name, folder, size, _kind(folder)))
     return found
 
 
+def _kind(folder: Path) -> str:
+    if (folder / "model.bin").is_file() or "whisper" in folder.name:
+        return "whisper"
+    if (folder / "am").is_dir() or folder.name.startswith("vosk-model"):
+        return "vosk"
+    return "unknown"
+
+
+MODEL_VARIABLES = {"VOICEGUIDE_WHISPER_MODEL": "whisper", "VOICEGUIDE_VOSK_MODEL": "vosk"}
+"""Environment variables that name a model folder outside ``models/`` (``asr.choose``)."""
+
+
 def list_main(argv: Sequence[str] | None = None) -> int:
-    """``voiceguide models list``: one line per installed model, its size and folder."""
+    """``voiceguide models list``: one line per installed model: its name, kind
+    (whisper or vosk), size and folder."""
     parser = argparse.ArgumentParser(
         prog="voiceguide models list",
         description="List the speech models installed, with their size and folder.")
@@ -523,12 +538,20 @@ def list_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     models_dir = args.dest if args.dest is not None else default_models_dir()
     found = installed_models(models_dir)
+    if args.dest is None:
+        # Models named by the environment are installed too, wherever they are.
+        for variable, kind in MODEL_VARIABLES.items():
+            folder = Path(os.environ.get(variable, "")).expanduser()
+            if os.environ.get(variable) and folder.is_dir() and all(
+                    folder != model.path for model in found):
+                size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+                found.append(Installed(f"{folder.name} (${variable})", folder, size, kind))
     if not found:
         print(f"no models installed in {models_dir}; the guide uses PocketSphinx, which "
               f"needs none (`{RETRY_COMMAND} whisper-base.en` for a stronger one)")
         return 0
     for model in found:
-        print(f"{model.name}\t{_mb(model.size)}\t{model.path}")
+        print(f"{model.name}\t{model.kind}\t{_mb(model.size)}\t{model.path}")
     return 0
 
 

@@ -34,6 +34,7 @@ from voiceguide.bench.scoring import TextScores, score_text
 from voiceguide.bench.speech import (
     DENOISE_MODES,
     SPHINX_VARIANTS,
+    WHISPER_ENGINES,
     ClipResult,
     SpeechCell,
     available_setups,
@@ -76,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="fuzz the WAV reader and the article parser this long each "
                              f"(default: {FUZZ_SECONDS:g}; quick: {QUICK_FUZZ:g}; 0: not)")
     parser.add_argument("--recognisers", metavar="LIST",
-                        help="of generic, domain, mix, vosk (default: all; quick: mix)")
+                        help="of generic, domain, mix, vosk, cascade, whisper (default: all "
+                             "but whisper alone; quick: mix)")
     parser.add_argument("--voices", metavar="LIST", help="voices to render with, e.g. "
                         f"{','.join(FULL_VOICES)} (the default), flite:kal, festival:slt")
     parser.add_argument("--snr", metavar="LIST",
@@ -145,11 +147,11 @@ def text_runs(guide: Guide, sets: Sequence[Path], peers: Sequence[str],
 
 def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     names = _split(args.recognisers) if args.recognisers else (
-        [DEFAULT_VARIANT] if args.quick else [*SPHINX_VARIANTS, "vosk"])
-    unknown = [n for n in names if n not in (*SPHINX_VARIANTS, "vosk")]
+        [DEFAULT_VARIANT] if args.quick else [*SPHINX_VARIANTS, "vosk", "cascade"])
+    unknown = [n for n in names if n not in (*SPHINX_VARIANTS, "vosk", *WHISPER_ENGINES)]
     if unknown:
         raise BenchError(f"--recognisers {unknown[0]!r} is not known; use generic, domain, "
-                         "mix or vosk")
+                         "mix, vosk, cascade or whisper")
     voices = _split(args.voices) if args.voices else list(
         QUICK_VOICES if args.quick else FULL_VOICES)
     snrs = _split(args.snr) if args.snr else list(QUICK_SNRS if args.quick else FULL_SNRS)
@@ -162,8 +164,9 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     denoise = _denoise_variants(args)
     folder = args.clips or cache_root() / "bench-speech"
     clips = render.render(rows, folder, voices, snrs)
-    setups, skipped = available_setups([n for n in names if n != "vosk"], "vosk" in names,
-                                       denoise)
+    setups, skipped = available_setups(
+        [n for n in names if n in SPHINX_VARIANTS], "vosk" in names, denoise,
+        [n for n in WHISPER_ENGINES if n in names])
     log.skipped.extend(skipped)
     log.skipped.extend(f"pocketsphinx:{v}: left out of this run (`--recognisers`)"
                        for v in SPHINX_VARIANTS if v not in names and not args.quick)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceguide.asr import Recognizer
-from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model
+from voiceguide.asr.choose import DEFAULT_VARIANT, find_vosk_model, find_whisper_model
 from voiceguide.asr.language_model import build, spoken_form
 from voiceguide.audio.denoise import Gate, available
 from voiceguide.audio.wav import pcm_bytes, read_wav
@@ -38,10 +38,13 @@ SPHINX_VARIANTS = ("generic", "domain", "mix")
 BYTES_PER_SECOND = 32000
 
 
+WHISPER_ENGINES = ("whisper", "cascade")
+
+
 @dataclass(frozen=True, slots=True)
 class Setup:
-    """One recogniser configuration: PocketSphinx with a language model variant, or Vosk
-    with a model folder."""
+    """One recogniser configuration: PocketSphinx with a language model variant, Vosk
+    with a model folder, or Whisper alone or in the cascade with a model folder."""
 
     engine: str
     variant: str
@@ -64,16 +67,24 @@ class Setup:
     def name(self) -> str:
         suffix = {"off": "", "on": " +RNNoise", "always": " +RNNoise ungated"}[self.denoise]
         suffix += " (shipped)" if self.shipped else ""
-        if self.engine == "vosk":
-            return f"vosk:{Path(self.variant).name}{suffix}"
+        if self.engine in ("vosk", *WHISPER_ENGINES):
+            return f"{self.engine}:{Path(self.variant).name}{suffix}"
         return f"pocketsphinx:{self.variant}{suffix}"
 
     def make(self, guide: Guide) -> Recognizer:
         extra = (guide.settings.listen.wake_phrase,)
-        if self.engine == "vosk":
+        if self.engine in ("vosk", *WHISPER_ENGINES):
             from voiceguide.asr.choose import make_recognizer
+            from voiceguide.match.heard import SureOfHearing
 
-            return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
+            asr = guide.settings.recogniser
+            if self.engine == "vosk":
+                return make_recognizer(guide.kb, "vosk", Path(self.variant), extra=extra)
+            sure = SureOfHearing(guide.matcher, guide.triage, asr.cascade_match_floor,
+                                 asr.cascade_asr_floor)
+            return make_recognizer(guide.kb, self.engine, extra=extra,
+                                   whisper_model=Path(self.variant), threads=asr.threads,
+                                   sure=sure)
         from voiceguide.asr.sphinx import PocketSphinxRecognizer
 
         return PocketSphinxRecognizer(build(guide.kb, self.variant, extra))
@@ -83,9 +94,11 @@ DENOISE_MODES = ("off", "on", "always")
 
 
 def available_setups(variants: Sequence[str], vosk: bool,
-                     denoise: Sequence[str] = ("off",)) -> tuple[list[Setup], list[str]]:
+                     denoise: Sequence[str] = ("off",),
+                     whisper: Sequence[str] = ()) -> tuple[list[Setup], list[str]]:
     """The setups to run, each in every noise suppression mode of ``denoise``, and a
-    sentence for each that cannot run here."""
+    sentence for each that cannot run here. ``whisper``: any of ``whisper`` and
+    ``cascade``."""
     skipped = []
     if set(denoise) - {"off"} and not available():
         skipped.append("RNNoise: pyrnnoise is not installed, so noise suppression was not "
@@ -99,6 +112,13 @@ def available_setups(variants: Sequence[str], vosk: bool,
                            "was not measured")
         else:
             setups += [Setup("vosk", str(model), d) for d in denoise]
+    if whisper:
+        found = find_whisper_model()
+        if found is None:
+            skipped.append(f"{' and '.join(whisper)}: no Whisper model installed "
+                           "(`voiceguide models download whisper-base.en`), so not measured")
+        else:
+            setups += [Setup(engine, str(found), d) for engine in whisper for d in denoise]
     return setups, skipped
 
 

@@ -32,9 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command == "models":
+        from voiceguide.asr.download import list_main
         from voiceguide.asr.download import main as download_main
 
-        return download_main(list(args.options))
+        run_models = list_main if args.action == "list" else download_main
+        return run_models(list(args.options))
+    if args.command in (None, "listen", "kiosk"):
+        # The recogniser chosen, and why, is said once at start (``asr.choose``).
+        logging.getLogger("voiceguide.asr.choose").setLevel(logging.INFO)
     try:
         return _run(args)
     except VoiceguideError as error:

@@ -21,6 +21,8 @@ SETTINGS_OF = {
     "emergency_number": ("guide.emergency_number", "--emergency-number"),
     "asr": ("recogniser.engine", "--asr"),
     "model": ("recogniser.model", "--model"),
+    "whisper_model": ("recogniser.whisper_model", "--whisper-model"),
+    "asr_threads": ("recogniser.threads", "--asr-threads"),
     "voice": ("speech.voice", "--voice"),
     "rate": ("speech.rate", "--rate"),
     "volume": ("speech.volume", "--volume"),
@@ -75,11 +77,19 @@ def _common(parser: argparse.ArgumentParser, inherited: bool) -> None:
 
 def _voice(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--asr", choices=ENGINES,
-                        help="recogniser: auto takes Vosk when a model is installed "
+                        help="recogniser: auto takes the cascade (PocketSphinx, then "
+                             "Whisper when unsure) when a Whisper model is installed, "
+                             "else Vosk when a Vosk model is, else PocketSphinx "
                              "(default: auto)")
     parser.add_argument("--model", type=Path, metavar="PATH",
                         help="a Vosk model folder (default: models/ or "
                              "$VOICEGUIDE_VOSK_MODEL)")
+    parser.add_argument("--whisper-model", type=Path, metavar="PATH",
+                        help="a Whisper model folder (default: what `voiceguide models "
+                             "download whisper-base.en` installed, or "
+                             "$VOICEGUIDE_WHISPER_MODEL)")
+    parser.add_argument("--asr-threads", type=int, metavar="N",
+                        help="CPU threads Whisper decodes with (default: 1)")
     parser.add_argument("--voice", metavar="ID", help="speech voice; see `voiceguide voices`")
     parser.add_argument("--rate", type=int, metavar="WPM",
                         help=f"speech rate, {VoiceSettings.MIN_RATE} to "
@@ -166,11 +176,13 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--out", type=Path, metavar="FILE.wav")
     _voice(say)
     command("voices", help="list the speech voices")
-    models = commands.add_parser("models", help="download speech models: "
-                                                "`voiceguide models download`")
-    models.add_argument("action", choices=["download"])
+    models = commands.add_parser("models", help="download speech models, or list those "
+                                                "installed: `voiceguide models download "
+                                                "whisper-base.en`, `voiceguide models list`")
+    models.add_argument("action", choices=["download", "list"])
     models.add_argument("options", nargs=argparse.REMAINDER,
-                        help="--dest DIR, --url URL, --sha256 HEX")
+                        help="download: [vosk|whisper-tiny.en|whisper-base.en] --dest DIR "
+                             "...; list: --dest DIR")
     commands.add_parser("bench", add_help=False,
                         help="measure accuracy and speed against peers; "
                              "`voiceguide bench --help`")
