@@ -16,6 +16,10 @@ python=$(bash scripts/pick_python.sh)
 # brings axe-core below, comes with the machine's Node.js; Debian's npm package would
 # conflict with it and fail the whole list.)
 packages="espeak-ng libportaudio2 sox"
+if [[ "$extras" == *bench* ]]; then
+  # The benchmark's held-out voices: festival's ked and the HTS slt voice.
+  packages="$packages festival festvox-kdlpc16k festvox-us-slt-hts"
+fi
 if [[ "$extras" == *test* ]]; then
   packages="$packages flite pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver systemd"
 fi
