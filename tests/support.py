@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 
@@ -48,6 +48,14 @@ def whisper_missing() -> str | None:
 
 needs_whisper = pytest.mark.skipif(whisper_missing() is not None,
                                    reason=whisper_missing() or "")
+
+
+def next_event(log: TextIO) -> dict[str, Any]:
+    """The kiosk's next log event on its standard error, past the one that says which
+    recogniser it chose at start."""
+    while (event := json.loads(log.readline()))["event"] == "recogniser_chosen":
+        pass
+    return dict(event)
 
 
 def load_script(name: str) -> ModuleType:

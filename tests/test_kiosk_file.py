@@ -119,6 +119,11 @@ def test_the_recogniser_and_its_model(tmp_path: Path) -> None:
     fine = build(tmp_path, '[recogniser]\nengine = "pocketsphinx"\n' + NO_SCREEN,
                  real_recogniser=True)
     assert not [e for e in fine.events() if e["event"] == "recogniser_unavailable"]
+    # Left to choose, the kiosk says what it chose, and why, as one event of its log.
+    chosen = build(tmp_path, '[recogniser]\nengine = "auto"\n' + NO_SCREEN,
+                   real_recogniser=True)
+    [choice] = [e for e in chosen.events() if e["event"] == "recogniser_chosen"]
+    assert "because" in str(choice["message"])
 
 
 def test_whisper_its_model_and_threads(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ behind it: a conversation fed from a WAV file, started by pressing Talk."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, ROOT, artifacts
+from tests.support import BROWSER_FLAGS, CHROMEDRIVER, CHROMIUM, ROOT, artifacts, next_event
 
 pytestmark = [pytest.mark.speech, pytest.mark.realtime]
 
@@ -48,7 +47,7 @@ def test_press_talk_say_the_cramp_and_the_screen_follows_the_stretch(
     driver = None
     try:
         assert kiosk.stderr is not None
-        first = json.loads(kiosk.stderr.readline())
+        first = next_event(kiosk.stderr)
         assert first["event"] == "captions", first
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)

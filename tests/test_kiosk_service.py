@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, next_event
 from voiceguide.cli import main
 from voiceguide.cli.service import EXIT_CONFIG
 from voiceguide.configure import load_settings
@@ -184,7 +184,7 @@ def test_a_taken_captions_port_is_tried_again_until_the_screen_comes_up(
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert running.stderr is not None
-        first = json.loads(running.stderr.readline())
+        first = next_event(running.stderr)
         assert first["event"] == "captions_unavailable" and first["retry_in"] == 1.0
         taken.close()  # the old program lets go of the port
         started = time.monotonic()

@@ -9,10 +9,11 @@ of the guide is built exactly as a user's is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -168,7 +169,8 @@ class Assembly:
         settings = self.settings
         clock = self.clock()
         try:
-            recognizer = self.parts.recognizer(guide)
+            with _choice_logged(log):
+                recognizer = self.parts.recognizer(guide)
         except Exception as error:
             log.event("recogniser_unavailable", error=str(error)[:200])
             recognizer = DeafRecognizer()
@@ -249,6 +251,33 @@ class Unattended:
         self.sink.close()
         if self.kiosk.heartbeat is not None:
             self.kiosk.heartbeat.close()
+
+
+class _ToTurnLog(logging.Handler):
+    def __init__(self, log: TurnLog) -> None:
+        super().__init__(logging.INFO)
+        self._log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._log.event("recogniser_chosen" if record.levelno < logging.WARNING
+                        else "recogniser_warning", message=record.getMessage()[:300])
+
+
+@contextlib.contextmanager
+def _choice_logged(log: TurnLog) -> Iterator[None]:
+    """The kiosk's standard error is its JSON-lines log: the recogniser chosen, and why,
+    is one event there rather than a line of plain text."""
+    chooser = logging.getLogger("voiceguide.asr.choose")
+    forward, level, propagate = _ToTurnLog(log), chooser.level, chooser.propagate
+    chooser.addHandler(forward)
+    chooser.setLevel(logging.INFO)
+    chooser.propagate = False
+    try:
+        yield
+    finally:
+        chooser.removeHandler(forward)
+        chooser.setLevel(level)
+        chooser.propagate = propagate
 
 
 class _Printed:

@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_models = list_main if args.action == "list" else download_main
         return run_models(list(args.options))
-    if args.command in (None, "listen", "kiosk"):
-        # The recogniser chosen, and why, is said once at start (``asr.choose``).
+    if args.command in (None, "listen"):
+        # The recogniser chosen, and why, is said once at start (``asr.choose``); the
+        # kiosk writes it to its own log.
         logging.getLogger("voiceguide.asr.choose").setLevel(logging.INFO)
     try:
         return _run(args)
