@@ -37,7 +37,7 @@ CONFIDENCE_SLOPE = 6.0
 """``confidence = sigmoid(BIAS + SLOPE * avg_logprob) * (1 - no_speech_prob)``: the
 chance that every word is right (after ``guide_form``), fitted by logistic regression on
 357 development clips (spoken.tsv, flite kal, clean and sox pink noise at 10 and 6 dB;
-initial prompt on). The held-out voice and noise are in ``/work/notes/whisper18.md``."""
+initial prompt on). The cascade built on it is measured in ``docs/cascade.md``."""
 
 _BRACKETED = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*")
 """Whisper's sound captions, "[BLANK_AUDIO]", "(music)", "*coughs*": not words said."""
