@@ -85,7 +85,7 @@ def test_without_faster_whisper_the_error_says_what_to_install(
     bare.write_text(f"#!/bin/sh\nexec {os.path.realpath('/usr/bin/env')} -i "
                     f"PATH=/usr/bin:/bin python3 -I -S \"$@\"\n")
     bare.chmod(0o755)
-    monkeypatch.setattr("voiceguide.asr.whisper.sys.executable", str(bare))
+    monkeypatch.setattr("voiceguide.asr.worker.sys.executable", str(bare))
     with pytest.raises(ModelError) as caught:
         WhisperRecognizer(tmp_path)
     assert str(caught.value) == ("Whisper needs faster-whisper: pip install "

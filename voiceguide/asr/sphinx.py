@@ -3,16 +3,11 @@ model ships inside the wheel, so nothing is downloaded."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import subprocess
-import sys
-import weakref
 from pathlib import Path
 
 from voiceguide.asr import Transcript
 from voiceguide.asr.language_model import LanguageModel, stock_model_dir
-from voiceguide.errors import ModelError
+from voiceguide.asr.worker import DecoderProcess
 
 WORKER = Path(__file__).with_name("sphinx_worker.py")
 FIT_FLOOR = 0.1
@@ -49,7 +44,7 @@ class PocketSphinxRecognizer:
         self.name = f"pocketsphinx:{model.variant}"
         self._config = decoder_config(model)
         self._pcm = bytearray()
-        self._worker = _Worker(self._config)
+        self._worker = DecoderProcess(WORKER, self._config, "PocketSphinx")
 
     def start(self) -> None:
         self._pcm.clear()
@@ -68,64 +63,8 @@ class PocketSphinxRecognizer:
             return Transcript("", 0.0)
         pcm = bytes(self._pcm)
         self._pcm.clear()
-        try:
-            text, confidence, fit, others = self._worker.decode(pcm)
-        except (EOFError, OSError):
-            # The decoder's process died (killed, out of memory): one fresh start, and
-            # this utterance again; a second failure is the caller's to report.
-            self._worker.close()
-            self._worker = _Worker(self._config)
-            text, confidence, fit, others = self._worker.decode(pcm)
+        text, confidence, fit, others = self._worker.decode(pcm)
         # A lone word found in music has a word posterior of 1.0 (there was nothing to
         # compete with it), but the path's fit to the sound gives it away.
         return Transcript(text, confidence if fit >= FIT_FLOOR else 0.0,
                           alternatives=tuple(others))
-
-
-class _Worker:
-    """The decoder's process, and the pipes to it. It ends when its input closes: when
-    the recogniser is collected, or its owner exits or is killed.
-
-    A plain script run by path rather than ``multiprocessing``: spawning re-runs the
-    parent's main script, forking copies PortAudio's threads, and ``python -m`` would
-    import the whole package (a third of a second and 40 MB) for a decoder.
-    """
-
-    def __init__(self, config: dict[str, object]) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, str(WORKER), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._finalizer = weakref.finalize(self, _close, self._process)
-        ready = self._process.stdout.readline() if self._process.stdout else b""
-        if ready != b"ready\n":
-            problem = ready.decode(errors="replace").strip() or "its process exited"
-            self.close()
-            raise ModelError(f"PocketSphinx could not start: {problem}")
-
-    def decode(self, pcm: bytes) -> tuple[str, float, float, list[str]]:
-        """Blocks on the pipe, which lets the rest of the guide's process run."""
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(len(pcm).to_bytes(4, "little") + pcm)
-        stdin.flush()
-        line = stdout.readline()
-        if not line:
-            raise EOFError("the PocketSphinx process ended")
-        text, confidence, fit, others = json.loads(line)
-        return text, confidence, fit, others
-
-    def close(self) -> None:
-        self._finalizer()
-
-
-def _close(process: subprocess.Popen[bytes]) -> None:
-    if process.stdin is not None:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
-    try:
-        process.wait(1.0)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()

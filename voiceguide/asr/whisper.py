@@ -10,18 +10,14 @@ imported only inside the decoder's process, which loads the model once from a fo
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import re
-import subprocess
-import sys
 import unicodedata
-import weakref
 from collections import Counter
 from pathlib import Path
 
 from voiceguide.asr import Transcript
+from voiceguide.asr.worker import DecoderProcess
 from voiceguide.errors import ModelError
 from voiceguide.kb import KnowledgeBase
 from voiceguide.numbers import number_words
@@ -122,7 +118,9 @@ class WhisperRecognizer:
             "beam_size": beam_size, prompt_as: prompt,
         }
         self._pcm = bytearray()
-        self._worker = _Worker(self._config)
+        self._worker = DecoderProcess(
+            WORKER, self._config, "Whisper", flags=("-P",), grace=2.0,
+            missing_module="Whisper needs faster-whisper: pip install 'voiceguide[whisper]'")
 
     def start(self) -> None:
         self._pcm.clear()
@@ -138,13 +136,7 @@ class WhisperRecognizer:
             return Transcript("", 0.0)
         pcm = bytes(self._pcm)
         self._pcm.clear()
-        try:
-            text, logprob, no_speech = self._worker.decode(pcm)
-        except (EOFError, OSError):
-            # The decoder's process died: one fresh start, and this utterance again.
-            self._worker.close()
-            self._worker = _Worker(self._config)
-            text, logprob, no_speech = self._worker.decode(pcm)
+        text, logprob, no_speech, _tokens = self._worker.decode(pcm)
         words = guide_form(text)
         return Transcript(words, confidence(logprob, no_speech) if words else 0.0)
 
@@ -154,57 +146,3 @@ class WhisperRecognizer:
 
     def close(self) -> None:
         self._worker.close()
-
-
-class _Worker:
-    """The decoder's process and its pipes; it ends when its input closes."""
-
-    def __init__(self, config: dict[str, object]) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-P", str(WORKER), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._finalizer = weakref.finalize(self, _close, self._process)
-        ready = self._process.stdout.readline() if self._process.stdout else b""
-        if ready != b"ready\n":
-            problem = ready.decode(errors="replace").strip() or "its process exited"
-            self.close()
-            if problem.startswith(("ModuleNotFoundError", "ImportError")):
-                raise ModelError("Whisper needs faster-whisper: pip install "
-                                 "'voiceguide[whisper]'")
-            raise ModelError(f"Whisper could not start: {problem}")
-
-    def decode(self, pcm: bytes) -> tuple[str, float, float]:
-        """Blocks on the pipe, which lets the rest of the guide's process run."""
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(len(pcm).to_bytes(4, "little") + pcm)
-        stdin.flush()
-        line = stdout.readline()
-        if not line:
-            raise EOFError("the Whisper process ended")
-        text, logprob, no_speech, _tokens = json.loads(line)
-        return text, logprob, no_speech
-
-    def peak_memory(self) -> int | None:
-        try:
-            status = Path(f"/proc/{self._process.pid}/status").read_text()
-        except OSError:
-            return None
-        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-        return int(found.group(1)) * 1024 if found else None
-
-    def close(self) -> None:
-        self._finalizer()
-
-
-def _close(process: subprocess.Popen[bytes]) -> None:
-    if process.stdin is not None:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
-    try:
-        process.wait(2.0)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
