@@ -7,7 +7,7 @@ from pathlib import Path
 
 from voiceguide.asr import Transcript
 from voiceguide.asr.language_model import LanguageModel, stock_model_dir
-from voiceguide.asr.worker import DecoderProcess
+from voiceguide.asr.worker import DecoderProcess, WholeUtterance
 
 WORKER = Path(__file__).with_name("sphinx_worker.py")
 FIT_FLOOR = 0.1
@@ -30,7 +30,7 @@ def decoder_config(model: LanguageModel, **extra: object) -> dict[str, object]:
     return config
 
 
-class PocketSphinxRecognizer:
+class PocketSphinxRecognizer(WholeUtterance):
     """One decoder, reused utterance after utterance, in a process of its own.
 
     PocketSphinx keeps the GIL while it decodes (0.2 to 0.25 s for a command, over a
@@ -38,31 +38,23 @@ class PocketSphinxRecognizer:
     meanwhile: the speaker's stream callback starved and the voice broke up whenever
     the recogniser worked. Waiting on a pipe releases the GIL, so in its own process
     the decoder no longer stops the voice.
+
+    Decoding waits for the whole utterance: cepstral mean normalisation over the
+    utterance itself beats the running estimate, most of all on the first thing said
+    after a quiet night (measured: "my calf is cramping" came out as "confused the"
+    streamed, right in one pass). Endpointed utterances are short, so this costs a tenth
+    of a second at the end.
     """
 
     def __init__(self, model: LanguageModel) -> None:
         self.name = f"pocketsphinx:{model.variant}"
         self._config = decoder_config(model)
-        self._pcm = bytearray()
+        super().__init__()
         self._worker = DecoderProcess(WORKER, self._config, "PocketSphinx")
 
-    def start(self) -> None:
-        self._pcm.clear()
-
-    def accept(self, pcm: bytes) -> Transcript | None:
-        # Decoding waits for the whole utterance: cepstral mean normalisation over the
-        # utterance itself beats the running estimate, most of all on the first thing
-        # said after a quiet night (measured: "my calf is cramping" came out as
-        # "confused the" streamed, right in one pass). Endpointed utterances are short,
-        # so this costs a tenth of a second at the end.
-        self._pcm += pcm
-        return None
-
     def finish(self) -> Transcript:
-        if not self._pcm:
+        if not (pcm := self._utterance()):
             return Transcript("", 0.0)
-        pcm = bytes(self._pcm)
-        self._pcm.clear()
         text, confidence, fit, others = self._worker.decode(pcm)
         # A lone word found in music has a word posterior of 1.0 (there was nothing to
         # compete with it), but the path's fit to the sound gives it away.

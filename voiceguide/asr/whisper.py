@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from voiceguide.asr import Transcript
-from voiceguide.asr.worker import DecoderProcess
+from voiceguide.asr.worker import DecoderProcess, WholeUtterance
 from voiceguide.errors import ModelError
 from voiceguide.kb import KnowledgeBase
 from voiceguide.numbers import number_words
@@ -94,13 +94,14 @@ def confidence(avg_logprob: float, no_speech_prob: float) -> float:
     return max(0.0, min(1.0, fit * (1.0 - no_speech_prob)))
 
 
-class WhisperRecognizer:
+class WhisperRecognizer(WholeUtterance):
     """Whisper in a process of its own, behind the ``Recognizer`` interface.
 
     CTranslate2 releases the GIL while it computes, but faster-whisper's feature
     extraction and decoding loop are Python and numpy holding it for hundreds of
     milliseconds: in the guide's process they would starve the speaker's callback just
-    as PocketSphinx did. The model loads once, when the recogniser is made.
+    as PocketSphinx did. The model loads once, when the recogniser is made. It reads
+    the whole utterance at once (it pads it to 30 s anyway), so it decodes at the end.
     """
 
     def __init__(self, model: Path, *, threads: int = 1, compute_type: str = "int8",
@@ -117,25 +118,14 @@ class WhisperRecognizer:
             "model": str(model), "threads": threads, "compute_type": compute_type,
             "beam_size": beam_size, prompt_as: prompt,
         }
-        self._pcm = bytearray()
+        super().__init__()
         self._worker = DecoderProcess(
             WORKER, self._config, "Whisper", flags=("-P",), grace=2.0,
             missing_module="Whisper needs faster-whisper: pip install 'voiceguide[whisper]'")
 
-    def start(self) -> None:
-        self._pcm.clear()
-
-    def accept(self, pcm: bytes) -> Transcript | None:
-        # Whisper reads the whole utterance at once (it pads it to 30 s anyway), so
-        # there is nothing to say before the end.
-        self._pcm += pcm
-        return None
-
     def finish(self) -> Transcript:
-        if not self._pcm:
+        if not (pcm := self._utterance()):
             return Transcript("", 0.0)
-        pcm = bytes(self._pcm)
-        self._pcm.clear()
         text, logprob, no_speech, _tokens = self._worker.decode(pcm)
         words = guide_form(text)
         return Transcript(words, confidence(logprob, no_speech) if words else 0.0)

@@ -23,6 +23,26 @@ from typing import Any
 from voiceguide.errors import ModelError
 
 
+class WholeUtterance:
+    """A recogniser that decodes an utterance only at its end: the samples are kept as
+    they come and handed over whole."""
+
+    def __init__(self) -> None:
+        self._pcm = bytearray()
+
+    def start(self) -> None:
+        self._pcm.clear()
+
+    def accept(self, pcm: bytes) -> None:
+        self._pcm += pcm
+
+    def _utterance(self) -> bytes:
+        """The samples since ``start``, taken (the next utterance starts empty)."""
+        pcm = bytes(self._pcm)
+        self._pcm.clear()
+        return pcm
+
+
 class DecoderProcess:
     """Writes an utterance's length and samples; reads one JSON line back."""
 
