@@ -281,9 +281,9 @@ def first_audio(guide: Guide, clips: Sequence[RenderedClip],
     """End of speech to the first sample of the answer: the decoders' measured times,
     then, timed here with nothing remembered, the judge, the match and the first
     sentence rendered by the guide's own synthesiser."""
-    from voiceguide.speech.synth import Pyttsx3Synthesizer
+    from voiceguide.speech.synth import EspeakSynthesizer
 
-    synth = Pyttsx3Synthesizer()
+    synth = EspeakSynthesizer()
     rate = guide.settings.voice.rate
     judge = SureOfHearing(guide.matcher, guide.triage, *floors)
     times: dict[bool, list[float]] = {False: [], True: []}

@@ -28,7 +28,7 @@ from voiceguide.guide import Guide
 from voiceguide.loop.live import BARGE_IN, talk_over
 from voiceguide.match.heard import heard_as
 from voiceguide.settings import VoiceSettings
-from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer
 from voiceguide.testing import repertoire
 
 
@@ -58,7 +58,7 @@ def with_noise(samples: np.ndarray, snr_db: float | None, seed: int) -> np.ndarr
     return np.clip(samples + noise, -1, 1)
 
 
-def hear_back(guide: Guide, recognizer: Recognizer, synth: Pyttsx3Synthesizer,
+def hear_back(guide: Guide, recognizer: Recognizer, synth: EspeakSynthesizer,
               sentences: list[str], snr_db: float | None = None) -> list[Echo]:
     settings = guide.settings.listen
     echoes = []
@@ -85,7 +85,7 @@ def main() -> None:
                                  extra=(guide.settings.listen.wake_phrase,))
     sentences = repertoire(guide)[::args.every]
     started = time.perf_counter()
-    echoes = hear_back(guide, recognizer, Pyttsx3Synthesizer(), sentences, args.snr)
+    echoes = hear_back(guide, recognizer, EspeakSynthesizer(), sentences, args.snr)
     raw = [e for e in echoes if e.barge_in]
     false = [e for e in echoes if e.false_trigger]
     echo = sum(e.verdict == "echo" for e in echoes)

@@ -30,7 +30,7 @@ from voiceguide.guide import Guide
 from voiceguide.loop.kiosk import Kiosk
 from voiceguide.service.turnlog import TurnLog
 from voiceguide.settings import KioskSettings
-from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer
 
 VISIT = ("my calf is cramping", "stop", "why do i get cramps at night", "no thanks",
          "louder please", "goodbye")
@@ -74,7 +74,7 @@ def main() -> None:
     kiosk = Kiosk(guide, settings=replace(guide.settings, kiosk=KioskSettings(IDLE_TIMEOUT)),
                   clock=clock,
                   recognizer=make_recognizer(guide.kb, "pocketsphinx"),
-                  synth=Pyttsx3Synthesizer(), sink=TimelineSink(clock),
+                  synth=EspeakSynthesizer(), sink=TimelineSink(clock),
                   open_source=lambda: WavSource(items, clock, fast=True,
                                                 ready=kiosk.loop.waiting_for_person,
                                                 settled=kiosk.loop.settled),

@@ -7,7 +7,7 @@
    150 connections; the CPU it spends while they are held, and whether its own files
    still open;
 3. a button flood: 200 Repeat presses through the real server into a real kiosk loop
-   (speech rendered by espeak-ng through pyttsx3, played on a timeline) while it runs in
+   (speech rendered by espeak-ng, played on a timeline) while it runs in
    real time; the longest the loop went without a turn, and how many presses it acted
    on, with the kiosk's thinning of repeated presses and without it (as before).
 
@@ -39,7 +39,7 @@ from voiceguide.captions import CaptionBoard, CaptionServer  # noqa: E402
 from voiceguide.clock import SystemClock  # noqa: E402
 from voiceguide.guide import Guide  # noqa: E402
 from voiceguide.loop.kiosk import DeafRecognizer, Kiosk  # noqa: E402
-from voiceguide.speech.synth import Pyttsx3Synthesizer  # noqa: E402
+from voiceguide.speech.synth import EspeakSynthesizer  # noqa: E402
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -143,7 +143,7 @@ def button_flood(guide: Guide, gap: float, presses: int = 200) -> dict[str, floa
     board = CaptionBoard(clock.monotonic)
     turns = Turns()
     machine = Kiosk(guide, clock=clock, recognizer=DeafRecognizer(),
-                    synth=Pyttsx3Synthesizer(), sink=TimelineSink(clock),
+                    synth=EspeakSynthesizer(), sink=TimelineSink(clock),
                     open_source=lambda: WavSource([Quiet(8.0)], clock, fast=False),
                     board=board, heartbeat=turns)  # type: ignore[arg-type]
     server = CaptionServer(board)

@@ -28,7 +28,7 @@ from voiceguide.guide import Guide
 from voiceguide.loop.kiosk import Kiosk
 from voiceguide.service.turnlog import TurnLog
 from voiceguide.settings import KioskSettings
-from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -117,7 +117,7 @@ class Day:
             guide, settings=replace(guide.settings, kiosk=KioskSettings(idle_timeout)),
             clock=self.clock,
             recognizer=recognizer or make_recognizer(guide.kb, "pocketsphinx"),
-            synth=Pyttsx3Synthesizer() if synth == "real" else synth, sink=self.sink,
+            synth=EspeakSynthesizer() if synth == "real" else synth, sink=self.sink,
             open_source=lambda: next(self._plan)(), board=self.board,
             log=TurnLog(self.log_text))
 

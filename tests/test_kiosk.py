@@ -195,7 +195,7 @@ def test_a_failing_recogniser_chimes_not_caught_and_the_next_turn_works(
 def test_a_speech_engine_failing_on_every_sentence_is_logged_once_and_captions_go_on(
         guide: Guide, clips: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
     class Broken:
-        """What pyttsx3 does when espeak-ng is removed under it: every render fails."""
+        """What the synthesiser does when espeak-ng is removed under it: every render fails."""
 
         name = "broken"
 

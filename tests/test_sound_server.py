@@ -46,7 +46,7 @@ from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
 from voiceguide.clock import SystemClock
 from voiceguide.guide import Guide
 from voiceguide.sentences import split_sentences
-from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer
 from voiceguide.speech.voice import Voice
 
 pytestmark = [pytest.mark.speech, pytest.mark.realtime]
@@ -234,7 +234,7 @@ def heard_in(recording: np.ndarray, clip: np.ndarray) -> tuple[float, float]:
 def spoken(text: str) -> np.ndarray:
     """``text`` as the guide says it: its voice, rate and volume."""
     voice = Voice()
-    return Pyttsx3Synthesizer().render(text, voice.rate) * voice.volume
+    return EspeakSynthesizer().render(text, voice.rate) * voice.volume
 
 
 def test_the_guide_s_voice_comes_out_of_the_speaker(sound_server: SoundServer) -> None:

@@ -42,7 +42,7 @@ from voiceguide.service.sdnotify import Notifier
 from voiceguide.service.turnlog import TurnLog
 from voiceguide.settings import Settings
 from voiceguide.speech.speakers import stamp
-from voiceguide.speech.synth import Pyttsx3Synthesizer, Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer, Synthesizer
 from voiceguide.speech.voice import Voice
 from voiceguide.speech.voiced import VoiceSpeaker
 
@@ -69,7 +69,7 @@ def sure_of_hearing(guide: Guide) -> SureOfHearing:
 
 
 def _synthesizer(voice_id: str) -> Synthesizer:
-    return Pyttsx3Synthesizer(voice_id or None)
+    return EspeakSynthesizer(voice_id or None)
 
 
 def _speaker_sink(clock: Clock) -> AudioSink:

@@ -45,7 +45,7 @@ from voiceguide.bench.speech import (
 from voiceguide.errors import BenchError, VoiceguideError
 from voiceguide.guide import Guide
 from voiceguide.settings import ListenSettings
-from voiceguide.speech.synth import Pyttsx3Synthesizer
+from voiceguide.speech.synth import EspeakSynthesizer
 from voiceguide.speech.voice import Voice
 
 DOCS = DEV_SET.parent.parent.parent / "docs"
@@ -171,7 +171,7 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
     log.skipped.extend(f"pocketsphinx:{v}: left out of this run (`--recognisers`)"
                        for v in SPHINX_VARIANTS if v not in names and not args.quick)
     try:
-        synth = Pyttsx3Synthesizer()
+        synth = EspeakSynthesizer()
     except VoiceguideError as error:
         raise BenchError(f"speech synthesis is needed for latency: {error}") from None
     voice = Voice()
@@ -188,7 +188,7 @@ def speech_run(guide: Guide, args: argparse.Namespace, log: Results) -> None:
                         f"conditions {', '.join(snrs)} (a bare number is pink noise at that "
                         "SNR in dB, KIND-N another noise); `+RNNoise` marks noise "
                         "suppression in front of the recogniser; the guide's voice for "
-                        f"answers is pyttsx3 at {voice.rate} words a minute.")
+                        f"answers is espeak-ng at {voice.rate} words a minute.")
 
 
 def _denoise_variants(args: argparse.Namespace) -> list[str]:

@@ -267,7 +267,7 @@ def _status_kb(status: Path, field: str) -> int:
 def probe_main(argv: Sequence[str]) -> int:
     """Child side of :func:`footprint`: ``ready`` once listening could start, then the
     answer to one clip, so its peak memory covers recognition and speech."""
-    from voiceguide.speech.synth import Pyttsx3Synthesizer
+    from voiceguide.speech.synth import EspeakSynthesizer
 
     engine, variant, denoise, wav = argv
     guide = Guide.load()
@@ -276,7 +276,7 @@ def probe_main(argv: Sequence[str]) -> int:
     print("ready", flush=True)
     try:
         answer = answer_recording(guide, recognizer, pcm_bytes(read_wav(Path(wav))),
-                                  Pyttsx3Synthesizer(), Voice().rate, denoise != "off",
+                                  EspeakSynthesizer(), Voice().rate, denoise != "off",
                                   setup.gate)
     except VoiceguideError as error:
         print(error, file=sys.stderr)

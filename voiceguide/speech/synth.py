@@ -7,12 +7,11 @@ sink can record it, and rate and volume apply the same way everywhere.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
+import os
+import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -25,7 +24,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "gmw/en-us"
 """espeak-ng's US English voice; ``--voice`` takes any id ``voiceguide voices`` lists."""
-RENDER_ATTEMPTS = 3
+RENDER_ATTEMPTS = 2
+RENDER_TIMEOUT = 30.0
 
 
 class SpeechEngineError(VoiceguideError):
@@ -39,79 +39,71 @@ class Synthesizer(Protocol):
         """``text`` at ``rate`` words a minute, as float samples (16 kHz mono, -1..1)."""
 
 
-class Pyttsx3Synthesizer:
-    """pyttsx3 driving espeak-ng, rendering to a file per sentence (a few milliseconds)."""
+class EspeakSynthesizer:
+    """espeak-ng, one short-lived ``espeak-ng -w`` per sentence (about 15 ms).
+
+    pyttsx3 finds the voices, but does not render: its espeak driver asks for audio
+    asynchronously, and its command queue is pumped from espeak's own thread, so a
+    sentence was now and then spoken at the previous sentence's rate (3 in 60 here) or
+    came back empty. The command has no state to race: each sentence gets its own rate.
+    """
 
     def __init__(self, voice: str | None = None) -> None:
-        try:
-            import pyttsx3
-
-            self._engine = pyttsx3.init("espeak")
-        except Exception as error:
-            raise SpeechEngineError(f"cannot start the speech engine ({error}); install "
-                                    "espeak-ng") from None
-        known = {v.id for v in self._engine.getProperty("voices")}
+        command = shutil.which("espeak-ng")
+        if command is None:
+            raise SpeechEngineError("cannot start the speech engine: espeak-ng is not "
+                                    "installed; install it with `apt-get install espeak-ng`")
+        known = {voice_id for voice_id, _name in voices(english_only=False)}
         chosen = voice or DEFAULT_VOICE
         if chosen not in known:
             if voice is not None:
                 raise SpeechEngineError(f"no voice {voice!r}; run `voiceguide voices` to "
                                         "see the installed ones")
-            chosen = next((v for v in sorted(known) if v.endswith("/en")), sorted(known)[0])
+            chosen = next((v for v in sorted(known) if v.endswith("/en")),
+                          sorted(known)[0] if known else "en")
+        self._command = command
         self._voice = chosen
         self.name = f"espeak-ng:{chosen}"
-        self._lock = threading.Lock()
         self._folder = tempfile.TemporaryDirectory(prefix="voiceguide-tts-")
 
     def render(self, text: str, rate: int) -> np.ndarray:
-        # pyttsx3's espeak driver now and then writes a file with no samples in it (one
-        # sentence in about 400 here); another try usually works, and when it does not
-        # (three in a row failed under a loaded test run), espeak-ng itself is asked.
+        # One retry: a fork can fail on a machine under memory pressure.
         for _attempt in range(RENDER_ATTEMPTS):
             samples = self._render_once(text, rate)
             if samples is not None:
                 return samples
-        samples = self._render_with_espeak(text, rate)
-        if samples is not None:
-            return samples
         raise SpeechEngineError("the speech engine produced no audio; check that "
                                 "espeak-ng works: espeak-ng hello")
 
-    def _render_with_espeak(self, text: str, rate: int) -> np.ndarray | None:
-        """The same engine and voice through its own command, for when the driver fails."""
-        path = Path(self._folder.name) / "fallback.wav"
-        try:
-            subprocess.run(["espeak-ng", "-v", self._voice,
-                            "-s", str(rate), "-w", str(path), "--", text],
-                           capture_output=True, timeout=30, check=True)
-            return _floats(read_wav(path))
-        except (OSError, subprocess.SubprocessError, AudioFileError):
-            return None
-
     def _render_once(self, text: str, rate: int) -> np.ndarray | None:
-        path = Path(self._folder.name) / "sentence.wav"
-        with self._lock, contextlib.redirect_stdout(io.StringIO()):
-            # The driver prints "Audio saved to ..." for every file; nobody needs that.
+        # A file of its own per call, so two threads rendering at once never share one.
+        handle, name = tempfile.mkstemp(suffix=".wav", dir=self._folder.name)
+        os.close(handle)
+        path = Path(name)
+        try:
+            subprocess.run([self._command, "-v", self._voice, "-s", str(rate),
+                            "-w", str(path), "--", text],
+                           capture_output=True, timeout=RENDER_TIMEOUT, check=True)
+            return _floats(read_wav(path))
+        except (OSError, subprocess.SubprocessError, AudioFileError) as error:
+            _LOGGER.debug("espeak-ng failed on %r: %s", text, error)
+            return None
+        finally:
             path.unlink(missing_ok=True)
-            # pyttsx3 hands every caller the same engine: set the voice each time, or
-            # another synthesiser's choice would be spoken in.
-            self._engine.setProperty("voice", self._voice)
-            self._engine.setProperty("rate", rate)
-            self._engine.save_to_file(text, str(path))
-            self._engine.runAndWait()
-            try:
-                return _floats(read_wav(path))
-            except AudioFileError:
-                return None
 
 
 def _floats(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float64) / 32768.0
 
 
-def voices() -> list[tuple[str, str]]:
-    """(id, name) of every English voice the engine has."""
+def voices(english_only: bool = True) -> list[tuple[str, str]]:
+    """(id, name) of the engine's voices, English ones unless asked for all."""
     import pyttsx3
 
-    engine = pyttsx3.init("espeak")
+    try:
+        engine = pyttsx3.init("espeak")
+    except Exception as error:
+        raise SpeechEngineError(f"cannot list the speech voices ({error}); install "
+                                "espeak-ng") from None
     return [(v.id, v.name) for v in engine.getProperty("voices")
-            if any(str(lang).startswith("en") for lang in v.languages)]
+            if not english_only or any(str(lang).startswith("en") for lang in v.languages)]
