@@ -60,7 +60,8 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
         assert guide.match("yes and now my leg is blue", context).intent == "emergency"
 
 
-@pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv"])
+@pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv",
+                                  "redteam_fresh2.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -111,6 +112,14 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     # a sign inside an ordinary complaint, or an answer
     ("yes it's easing but my leg is hot and swollen", "clot"),
     ("my calf is cramping and it's swollen", "clot"),
+    # a part said right before its sign; "and now" starts a new clause
+    ("my lip sags on the left and tea dribbles out", "stroke"),
+    ("the room is spinning and my left leg won't work i keep tipping over", "stroke"),
+    ("i had a clot in this leg years back and now it's gone puffy again", "clot"),
+    ("my bum went numb from hours on the hard chair, it's coming back now", None),
+    # asked of nobody in particular; a colour the light gives
+    ("what's the deal with clots after flying, in general", None),
+    ("my leg looks blue under the night light", None),
 ])
 def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
     assert guide.triage.assess(text).danger == danger, guide.triage.read(text)

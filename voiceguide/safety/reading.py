@@ -47,6 +47,9 @@ ADVERBS = frozenset("very really all so a bit little quite pretty too still now 
 JOINS = frozenset("and or plus also".split())
 """After these, "my", "it" or "the" start a new clause ("swollen and my chest hurts");
 after a verb they carry it on ("I can't lift my arm")."""
+PRONOUNS = frozenset("i im he she we they".split())
+"""Straight after a sign, one of these starts a new clause ("my leg won't work I keep
+tipping"): the sign is said of what came before, not of the speaker."""
 PREDICATES = frozenset("is are was has have feels looks".split())
 """A subject with one of these close after it says something new: "not a cramp, my calf
 has gone red" denies the cramp, not the redness."""
@@ -170,6 +173,7 @@ class Reader:
         vocabulary = {w.rstrip("*") for c in book.concepts.values() for p in c.phrases
                       for w in p.split() if len(w.rstrip("*")) >= 3}
         self._repairer = Repairer(vocabulary)
+        self._breaks = [tuple(b.split()) for b in book.breaks]
 
     def read(self, text: str) -> Reading:
         said, asked, paused = tokens(text)
@@ -212,14 +216,18 @@ class Reader:
     def _clauses(self, words: list[str], mentions: list[Mention]) -> list[int]:
         covered = {i for m in mentions for i in range(m.start + 1, m.end)}
         holder_ends = {m.end for m in mentions if m.concept.kind in ("part", "object")}
+        sign_ends = {m.end for m in mentions if m.concept.kind == "sign"}
         clause, numbers = 0, []
         for i, word in enumerate(words):
             if i in covered:
                 numbers.append(clause)
                 continue
             new_subject = word in self._book.subjects and i > 0 and (
-                words[i - 1] in JOINS or i in holder_ends)
-            if word == MARK or word in self._book.breaks or new_subject:
+                words[i - 1] in JOINS or i in holder_ends
+                or (i in sign_ends and word in PRONOUNS))
+            # A break may be several words ("and now"): the clause starts at its first.
+            breaks = any(tuple(words[i:i + len(b)]) == b for b in self._breaks)
+            if word == MARK or breaks or new_subject:
                 clause += 1
             numbers.append(clause)
         return numbers
@@ -236,7 +244,13 @@ class Reader:
             holder.owned = (any(w in SPECIFIC for w in before)
                             or (before[-1:] == ["is"] and before[0] in PEOPLE)
                             or holder.words in ("it", "this", "i", "me", "myself"))
+        parts_ending = {h.end: h for h in holders
+                        if h.concept.kind == "part" and h.concept.group != "person"}
         for sign in reading.signs():
+            # "my lip sags on the left": a part said right before a sign is its subject.
+            if sign.start in parts_ending and parts_ending[sign.start].clause == sign.clause:
+                sign.bearer = parts_ending[sign.start]
+                continue
             before = [w for w in words[max(sign.start - 4, 0):sign.start]
                       if w not in ADVERBS]
             # "gone blue" carries its own copula: the sign is said of what came before.
@@ -370,8 +384,12 @@ class Reader:
         before = [w for w, c in zip(words[start:mention.start],
                                     reading.clauses[start:mention.start], strict=True)
                   if c == mention.clause]
+        clause = [w for w, c in zip(words, reading.clauses, strict=True)
+                  if c == mention.clause]
         if any(w in self._book.past_claims for w in before):
             mention.past = True
-        elif not any(w in self._book.claims for w in before):
+        elif not any(w in self._book.claims for w in before) or (
+                reading.question and not PERSONAL.intersection(clause)):
+            # "what is the deal with clots after flying": asked of nobody in particular.
             mention.generic = True
 
