@@ -34,6 +34,11 @@ VARIANTS = ("generic", "domain", "mix")
 MIX_WORDS = 3000
 """General English words the ``mix`` variant adds, the commonest first."""
 EXTRA_DICT = Path(__file__).resolve().parent / "pronunciations.dict"
+HEARD_KINDS = frozenset({"sign", "part", "context"})
+"""The danger concepts whose phrases the recogniser is taught: the signs, the parts they
+are said of and their context. The look-alikes' phrases (a heat pack, a show on the
+telly, "thought I was") are for reading typed words; taught to the recogniser, they
+gave it more ways to hear a television as a request."""
 _NOT_SPOKEN = re.compile(r"[^a-z' ]+")
 
 
@@ -70,6 +75,7 @@ def sentences(kb: KnowledgeBase, extra: Iterable[str] = ()) -> list[str]:
              for example in intent.examples}
     known = _known_words()
     found.update(phrase for concept in kb.dangers.concepts.values()
+                 if concept.kind in HEARD_KINDS
                  for phrase in map(spoken_form, concept.phrases)
                  if "*" not in phrase and "#" not in phrase
                  and all(word in known for word in phrase.split()))
