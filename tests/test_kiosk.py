@@ -116,6 +116,30 @@ def test_left_alone_the_kiosk_forgets_the_person_and_their_voice_changes(
 
 
 
+def test_the_recogniser_hears_speech_frame_by_frame_as_it_comes(
+        guide: Guide, utterances: list[Path]) -> None:
+    # A streaming recogniser (Vosk) then has little left to do when the person stops.
+    class Counting(ScriptedRecognizer):
+        def __init__(self) -> None:
+            super().__init__(["my calf is cramping"])
+            self.chunks: list[int] = []
+            self.fed_before_finish = 0
+
+        def accept(self, pcm: bytes) -> None:
+            self.chunks.append(len(pcm))
+
+        def finish(self) -> Transcript:
+            self.fed_before_finish = len(self.chunks)
+            return super().finish()
+
+    heard = Counting()
+    day = Day(guide, recognizer=heard, synth=SilentSynthesizer())
+    day.play(utterances[0], 5.0)
+    assert [t["intent"] for t in day.log() if "intent" in t] == ["cramp.relief"]
+    assert heard.fed_before_finish >= 30, heard.chunks
+    assert sorted(heard.chunks)[len(heard.chunks) // 2] == 960, "one 30 ms frame at a time"
+
+
 def test_a_routine_keeps_time_while_the_microphone_is_unplugged(
         guide: Guide, utterances: list[Path]) -> None:
     def unplugged_in_the_hold(source: WavSource) -> AudioSource:

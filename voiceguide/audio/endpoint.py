@@ -44,6 +44,11 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._current is not None
 
+    @property
+    def speech(self) -> bytearray:
+        """The utterance going on, so far (empty between utterances)."""
+        return self._current.pcm if self._current is not None else bytearray()
+
     def push(self, frame: bytes) -> Utterance | None:
         """One 30 ms frame; returns the utterance when it has just ended."""
         speech = self._ep.process(frame)

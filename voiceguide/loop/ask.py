@@ -18,6 +18,11 @@ from voiceguide.match.heard import heard_as
 from voiceguide.sentences import split_sentences
 from voiceguide.speech.synth import Synthesizer
 
+FEED = 960 * 4
+"""Bytes fed at a time: four 30 ms frames, as a microphone's blocks arrive."""
+LAST_FRAME = 960
+"""The last 30 ms frame: what is still to be decoded when the person has stopped."""
+
 
 @dataclass(frozen=True, slots=True)
 class TimedAnswer:
@@ -26,11 +31,11 @@ class TimedAnswer:
     """What the guide acts on: low ASR confidence already downgraded."""
     response: str
     asr_ms: float
-    """From the end of the recording to the final transcript."""
+    """From the last frame of the recording fed to the final transcript."""
     match_ms: float
     first_audio_ms: float
-    """From the end of the recording to the first sample of the answer's first
-    sentence; without a synthesiser, to the moment it could be rendered."""
+    """From the last frame of the recording fed to the first sample of the answer's
+    first sentence; without a synthesiser, to the moment it could be rendered."""
     denoise_ms: float = 0.0
     """Noise suppression of the whole recording, before the end-of-speech clock starts:
     live, it runs as the audio arrives (about a thirtieth of real time), so it adds
@@ -50,10 +55,10 @@ def hear(recognizer: Recognizer, pcm: bytes, denoise: bool = False) -> Transcrip
 def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
                      synth: Synthesizer | None, rate: int,
                      denoise: bool | None = None, gate: Gate | None = None) -> TimedAnswer:
-    """The recording is complete before timing starts, as it is when the guide notices
-    the person has stopped speaking, so the times are end of speech to answer (the
-    speech check included: the live loop's endpointer has made it by then; noise
-    suppression too, which the live loop does as the audio comes). ``denoise`` None
+    """The recording goes through the live path: noise suppression and the speech
+    check (done as the audio comes, live), then the recogniser, fed frame by frame (a
+    streaming one works as it is fed). The clock starts when the last frame goes in, as it does live
+    when the person stops, and runs to the first sample of the answer. ``denoise`` None
     follows the guide's settings; ``gate`` replaces the measured one (benchmarks)."""
     if denoise is None:
         settings = guide.settings
@@ -62,8 +67,20 @@ def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
     if denoise:
         pcm = denoise_pcm(pcm, gate)
     denoise_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    transcript = hear(recognizer, pcm)
+    if has_speech(pcm):
+        # Fed as a microphone would: a streaming recogniser (Vosk) works while the
+        # person speaks, so the clock starts at the last frame, as it does live when
+        # the person stops; PocketSphinx and Whisper decode the whole at the end.
+        recognizer.start()
+        body = len(pcm) - LAST_FRAME
+        for offset in range(0, body, FEED):
+            recognizer.accept(pcm[offset:min(offset + FEED, body)])
+        started = time.perf_counter()
+        recognizer.accept(pcm[body:])
+        transcript = recognizer.finish()
+    else:
+        started = time.perf_counter()
+        transcript = Transcript("", 0.0)
     asr_done = time.perf_counter()
     match = heard_as(guide.matcher.match(transcript.text), transcript,
                      guide.settings.listen, guide.triage)

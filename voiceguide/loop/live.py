@@ -5,7 +5,9 @@ It drives the same ``Session`` as ``voiceguide chat``; only the ends differ. Fra
 come from an ``AudioSource`` (microphone, files, or silence), and what the guide says
 goes to a ``VoiceSpeaker`` and its sink. Everything happens on one thread, frame by
 frame, so the dialogue is never touched by two threads and a file source on a manual
-clock replays a whole night exactly.
+clock replays a whole night exactly. Speech the guide would take reaches the
+recogniser frame by frame as it is heard, so a streaming recogniser has only the last
+moment left to decode when the person stops.
 
 While the guide is talking it still listens, but only for barge-in: "stop", "pause",
 "repeat" and emergencies cut it off; anything else said over it is ignored, and so is
@@ -109,6 +111,9 @@ class VoiceLoop:
         self._talking_over = False
         self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._asr_failed = False
+        self._fed: int | None = None
+        """Bytes of the utterance going on that the recogniser has been given as they
+        came; None when it is not being fed (it then hears the utterance whole)."""
         self.turns: deque[Turn] = deque(maxlen=KEPT_TURNS)
 
     # ----------------------------------------------------------- turn taking
@@ -184,6 +189,9 @@ class VoiceLoop:
                 utterance = self._endpointer.push(frame)
                 if not was_speaking and self._endpointer.in_speech:
                     self._talking_over = self._sink.busy()
+                    self._begin_feeding()
+                if self._endpointer.in_speech:
+                    self._feed(self._endpointer.speech)
                 if utterance is not None:
                     self._heard(utterance)
                 if until_ended and self.session.ended and not self._sink.busy():
@@ -196,6 +204,7 @@ class VoiceLoop:
             # source hears. They will say it again, whole.
             self._endpointer = Endpointer()
             self._talking_over = False
+            self._fed = None
             raise
 
     def restart(self, session: Session) -> None:
@@ -204,6 +213,7 @@ class VoiceLoop:
         self._endpointer = Endpointer()
         self._window_until = float("-inf")
         self._talking_over = False
+        self._fed = None
 
     def _run_commands(self) -> None:
         while True:
@@ -266,11 +276,39 @@ class VoiceLoop:
                        asr_ms, match_ms, self.session.now()))
         self.session.respond(transcript.text, match)
 
+    def _begin_feeding(self) -> None:
+        """Speech has started: the recogniser hears it as it comes when the guide would
+        take it (listening, or talked over), so that little is left when it ends. An
+        utterance that may only be a wake phrase is heard whole, if at all."""
+        self._fed = None
+        if self._talking_over or self._activated():
+            try:
+                self._recognizer.start()
+            except Exception:
+                return  # heard whole at its end, where a failure is reported
+            self._fed = 0
+
+    def _feed(self, pcm: bytes | bytearray) -> None:
+        if self._fed is None or len(pcm) <= self._fed:
+            return
+        try:
+            self._recognizer.accept(bytes(pcm[self._fed:]))
+        except Exception:
+            self._fed = None
+            return
+        self._fed = len(pcm)
+
     def _transcribe(self, pcm: bytes) -> Transcript:
         """A recogniser that fails is treated as having heard nothing: the guide chimes
         "not caught" and carries on, and the log says so once, not on every turn."""
+        fed, self._fed = self._fed, None
         try:
-            transcript = transcribe(self._recognizer, pcm)
+            if fed is None:
+                transcript = transcribe(self._recognizer, pcm)
+            else:
+                if len(pcm) > fed:
+                    self._recognizer.accept(pcm[fed:])
+                transcript = self._recognizer.finish()
         except Exception:
             if not self._asr_failed:
                 _LOGGER.exception("the recogniser failed; carrying on without it")
