@@ -120,6 +120,10 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     # asked of nobody in particular; a colour the light gives
     ("what's the deal with clots after flying, in general", None),
     ("my leg looks blue under the night light", None),
+    # a person on the floor, not what the cat did there; one buttock tingling is sciatica
+    ("mum's on the bathroom floor and says her leg won't move", "injury"),
+    ("the cat's been sick on the landing", None),
+    ("my buttock tingles and it runs down the back of my leg", None),
 ])
 def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
     assert guide.triage.assess(text).danger == danger, guide.triage.read(text)
