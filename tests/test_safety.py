@@ -61,7 +61,7 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
 
 
 @pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv",
-                                  "redteam_fresh2.tsv"])
+                                  "redteam_fresh2.tsv", "redteam_fresh4.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -124,6 +124,13 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("mum's on the bathroom floor and says her leg won't move", "injury"),
     ("the cat's been sick on the landing", None),
     ("my buttock tingles and it runs down the back of my leg", None),
+    # hesitation inside a denial, and a new start after one
+    ("it's not... puffed up... or warm... same old niggle", None),
+    ("i can't... my chest hurts", "breathing"),
+    ("i can't... can't get up off the floor", "injury"),
+    # "can't stop it" is bleeding only when something bleeds
+    ("i cut my shin and it's bleeding and i can't stop it", "bleeding"),
+    ("my leg is jumping, i cannot stop it", None),
 ])
 def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
     assert guide.triage.assess(text).danger == danger, guide.triage.read(text)

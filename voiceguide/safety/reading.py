@@ -294,6 +294,7 @@ class Reader:
         words, book = reading.words, self._book
         inside = {i for m in reading.mentions for i in range(m.start, m.end)}
         sign_ends = {m.end for m in reading.mentions if m.concept.kind == "sign"}
+        sign_starts = {m.start for m in reading.mentions if m.concept.kind == "sign"}
         for i, word in enumerate(words):
             if i in inside:
                 continue
@@ -311,8 +312,13 @@ class Reader:
                 continue  # "no, my chest hurts": an answer, not a denial
             if after in ("just", "only", "sure", "know", "certain"):
                 continue  # "not just swollen", "not sure if it's swollen"
+            # A pause straight after the denial, before the sign it denies, is
+            # hesitation ("not... puffed up"), not its end; before anything else it is
+            # a new start ("I can't... my chest", "I can't... can't get up").
+            hesitant = i + 1 in sign_starts and words[i + 1] != words[i - 1]
             end = next((j for j in range(i + 1, len(words))
-                        if reading.clauses[j] != reading.clauses[i] or j in reading.pauses
+                        if reading.clauses[j] != reading.clauses[i]
+                        or (j in reading.pauses and (j > i + 1 or not hesitant))
                         or (words[j] in book.ends and j not in inside)
                         or (words[j] in book.subjects and j in sign_ends)
                         or (words[j] in book.subjects and j > i + 2
