@@ -131,6 +131,12 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     # "can't stop it" is bleeding only when something bleeds
     ("i cut my shin and it's bleeding and i can't stop it", "bleeding"),
     ("my leg is jumping, i cannot stop it", None),
+    # the recogniser's words: "um" heard as "am", no pauses, "nope"
+    ("am and leg heavy swollen only the left since the long drive", "clot"),
+    ("am i likely to get a clot", None),
+    ("no not better calf is swelling up", "clot"),
+    ("no nope chest pain", None),
+    ("nah, my chest hurts", "breathing"),
 ])
 def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
     assert guide.triage.assess(text).danger == danger, guide.triage.read(text)

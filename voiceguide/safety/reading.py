@@ -29,6 +29,12 @@ QUESTION_STARTS = frozenset(
     "what whats how why when which who where is are does do can could should would "
     "will was were am has have did shall may might".split())
 """First words that make an utterance a question, whatever its punctuation."""
+ANSWERS = frozenset({"no", "nope", "nah"})
+"""A "no" that may be an answer to the guide's question rather than a denial."""
+ASKED_OF = frozenset("i you we they he she it this these those my your the there".split())
+"""After "am" or "are", a word that makes them a question ("am I...", "are my legs...");
+otherwise they are a recogniser's hearing of "um" and "er" ("am and leg heavy
+swollen")."""
 ATTACH_SKIP = frozenset(
     "a an the my his her their your our its in on of at around behind under over above "
     "below near by both either one left right lower upper whole back front side inside "
@@ -187,8 +193,11 @@ class Reader:
         clauses = self._clauses(words, mentions)
         for mention in mentions:
             mention.clause = clauses[mention.start]
-        first = next((w for w in words if w != MARK), "")
-        reading = Reading(words, mentions, asked or first in QUESTION_STARTS,
+        said_words = [w for w in words if w != MARK]
+        first, second = (said_words + ["", ""])[:2]
+        question = first in QUESTION_STARTS and (first not in ("am", "are")
+                                                 or second in ASKED_OF)
+        reading = Reading(words, mentions, asked or question,
                           frozenset(pauses), clauses)
         self._attach(reading)
         self._deny(reading)
@@ -307,8 +316,8 @@ class Reader:
                 continue
             if word not in book.negations:
                 continue
-            if word == "no" and (after in book.subjects or after in ("no", "yes", MARK)
-                                 or i + 1 in reading.pauses):
+            if word in ANSWERS and (after in book.subjects or after in ANSWERS | {"yes", MARK}
+                                    or i + 1 in reading.pauses):
                 continue  # "no, my chest hurts": an answer, not a denial
             if after in ("just", "only", "sure", "know", "certain"):
                 continue  # "not just swollen", "not sure if it's swollen"
