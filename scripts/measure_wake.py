@@ -19,7 +19,6 @@ with babble, fan and pink noise at ``--snr`` dB.
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import tempfile
 import time
@@ -32,11 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voiceguide.asr.wake import WakeSpotter  # noqa: E402
-from voiceguide.audio.denoise import Denoiser  # noqa: E402
-from voiceguide.audio.endpoint import Endpointer  # noqa: E402
-from voiceguide.audio.sources import FRAME_SAMPLES  # noqa: E402
+from voiceguide.audio.denoise import denoise_pcm  # noqa: E402
+from voiceguide.audio.endpoint import utterances  # noqa: E402
 from voiceguide.audio.wav import RATE, pcm_bytes  # noqa: E402
-from voiceguide.bench.render import Voice, make_noise, mix, synthesise  # noqa: E402
+from voiceguide.bench.render import (  # noqa: E402
+    NoiseBanks,
+    Voice,
+    default_outdir,
+    mix,
+    synthesise,
+)
 from voiceguide.settings import ListenSettings  # noqa: E402
 
 TV_LEVEL = 10 ** (-30 / 20) * 32768
@@ -44,11 +48,8 @@ TV_LEVEL = 10 ** (-30 / 20) * 32768
 FAN_BELOW = 10.0
 """dB the fan sits under the television."""
 NOISES = ("babble", "fan", "pink")
-
-
-@functools.cache
-def noise(kind: str) -> np.ndarray:
-    return np.asarray(make_noise(kind), dtype=np.float64)
+noise = NoiseBanks(default_outdir() / "_noise")
+"""The benchmark's own noises, made once and kept beside its clips."""
 
 
 def television(minutes: float) -> np.ndarray:
@@ -62,22 +63,16 @@ def television(minutes: float) -> np.ndarray:
     return np.clip(np.round(room), -32768, 32767).astype(np.int16)
 
 
-def utterances(samples: np.ndarray, denoise: bool) -> Iterator[bytes]:
+def spoken_into(samples: np.ndarray, denoise: bool) -> Iterator[bytes]:
     """What the live loop hands the spotter: endpointed utterances of the stream."""
-    endpointer, denoiser = Endpointer(), Denoiser() if denoise else None
     pcm = pcm_bytes(samples)
-    size = FRAME_SAMPLES * 2
-    for offset in range(0, len(pcm) - size + 1, size):
-        frame = pcm[offset:offset + size]
-        if denoiser is not None:
-            frame = denoiser.process(frame)
-        if (utterance := endpointer.push(frame)) is not None:
-            yield bytes(utterance.pcm)
+    for utterance in utterances(denoise_pcm(pcm) if denoise else pcm):
+        yield bytes(utterance.pcm)
 
 
 def false_wakes(spotter: WakeSpotter, minutes: float, denoise: bool) -> tuple[int, int]:
     heard = woke = 0
-    for pcm in utterances(television(minutes), denoise):
+    for pcm in spoken_into(television(minutes), denoise):
         heard += 1
         woke += spotter.spotted(pcm)
     return woke, heard
@@ -100,7 +95,7 @@ def missed_wakes(spotter: WakeSpotter, voices: list[Voice], snr: float, denoise:
             if condition != "clean":
                 padded = mix(padded, noise(condition), snr,
                              f"wake-{n}", whole_bank=condition != "pink")
-            caught += any(spotter.spotted(u) for u in utterances(padded, denoise))
+            caught += any(spotter.spotted(u) for u in spoken_into(padded, denoise))
         found[condition] = (caught, len(clean))
     return found
 

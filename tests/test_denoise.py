@@ -19,7 +19,7 @@ from voiceguide.audio import denoise
 from voiceguide.audio.denoise import DELAY, Denoiser, Gate, denoise_pcm, wanted
 from voiceguide.audio.sinks import TimelineSink
 from voiceguide.audio.wav import RATE, pcm_bytes, read_wav
-from voiceguide.bench.render import NOISE_KINDS, _NoiseBanks, write_wav
+from voiceguide.bench.render import NOISE_KINDS, NoiseBanks, write_wav
 from voiceguide.cli import main
 from voiceguide.cli.options import given, parser
 from voiceguide.configure import load_settings
@@ -189,7 +189,7 @@ def test_noise_alone_never_makes_the_guide_act(speech: Callable[..., list[Any]],
     """Four seconds of each bedroom noise at a loud -25 dBFS, and digital silence, through
     ``ask`` with noise suppression on: nothing is accepted."""
     clip = speech([NOISY_REQUEST], voices=("flite:awb",), snrs=("pink:6",))[0]
-    banks = _NoiseBanks(clip.path.parent / "_noise")
+    banks = NoiseBanks(clip.path.parent / "_noise")
     paths = []
     for kind in (k for k in NOISE_KINDS if k != "babble"):
         bank = banks(kind)[: 4 * RATE]

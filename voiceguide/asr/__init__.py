@@ -42,9 +42,14 @@ class Recognizer(Protocol):
         """End the utterance and return the final transcript."""
 
 
+def feed(recognizer: Recognizer, pcm: bytes, chunk: int = 8192) -> None:
+    """Samples in chunks, as a microphone would deliver them."""
+    for offset in range(0, len(pcm), chunk):
+        recognizer.accept(pcm[offset:offset + chunk])
+
+
 def transcribe(recognizer: Recognizer, pcm: bytes, chunk: int = 8192) -> Transcript:
     """A whole utterance in one go, fed in chunks as a microphone would deliver it."""
     recognizer.start()
-    for offset in range(0, len(pcm), chunk):
-        recognizer.accept(pcm[offset:offset + chunk])
+    feed(recognizer, pcm, chunk)
     return recognizer.finish()

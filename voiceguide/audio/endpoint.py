@@ -7,6 +7,7 @@ the last word has been quiet, so the window is the floor on how fast it can answ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from voiceguide.audio.sources import FRAME_SAMPLES
@@ -63,6 +64,15 @@ class Endpointer:
                 done.pcm) / 32000
             return done
         return None
+
+
+def utterances(pcm: bytes) -> Iterator[Utterance]:
+    """A recording cut into utterances as the live loop's endpointer cuts the stream."""
+    endpointer = Endpointer()
+    size = FRAME_SAMPLES * 2
+    for offset in range(0, len(pcm) - size + 1, size):
+        if (utterance := endpointer.push(pcm[offset:offset + size])) is not None:
+            yield utterance
 
 
 def has_speech(pcm: bytes) -> bool:

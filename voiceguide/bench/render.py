@@ -480,7 +480,7 @@ def _babble(rng: np.random.Generator, n: int) -> np.ndarray:
     return _sox(["sinc", "150-5000"], total)
 
 
-class _NoiseBanks:
+class NoiseBanks:
     """Each noise made at most once, and only if a clip needing it is missing; kept in
     ``folder`` so later runs (and other processes) reuse it."""
 
@@ -637,7 +637,7 @@ def render(rows: Iterable[Row | tuple[str, str]], outdir: Path | str,
         row = Row(intent, text)
         unique.setdefault(row_stem(row), row)
     outdir.mkdir(parents=True, exist_ok=True)
-    noise = _NoiseBanks(outdir / "_noise")
+    noise = NoiseBanks(outdir / "_noise")
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(_render_one, row, voice, conditions, outdir, noise)
                    for row in unique.values() for voice in voice_list]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from voiceguide.asr import Recognizer, Transcript, transcribe
+from voiceguide.asr import Recognizer, Transcript, feed, transcribe
 from voiceguide.audio.denoise import Gate, denoise_pcm, wanted
 from voiceguide.audio.endpoint import has_speech
 from voiceguide.guide import Guide
@@ -73,8 +73,7 @@ def answer_recording(guide: Guide, recognizer: Recognizer, pcm: bytes,
         # the person stops; PocketSphinx and Whisper decode the whole at the end.
         recognizer.start()
         body = len(pcm) - LAST_FRAME
-        for offset in range(0, body, FEED):
-            recognizer.accept(pcm[offset:min(offset + FEED, body)])
+        feed(recognizer, pcm[:body], FEED)
         started = time.perf_counter()
         recognizer.accept(pcm[body:])
         transcript = recognizer.finish()

@@ -124,7 +124,7 @@ class Kiosk:
         self._sink = sink
         self.loop = VoiceLoop(self._new_session(), recognizer, self.speaker, sink,
                               self._settings.listen, wake, on_turn=self._turned,
-                              denoiser=_denoiser(denoise))
+                              denoiser=Denoiser() if denoise else None)
         self._last_activity = clock.monotonic()
         self._fresh = True
         self._shown: tuple[object, ...] = ()
@@ -295,11 +295,6 @@ class Kiosk:
         _LOGGER.info("%s %s", name, fields)
         if self._log is not None:
             self._log.event(name, **fields)
-
-
-def _denoiser(wanted: bool) -> Denoiser | None:
-    """RNNoise for the live stream, when the settings ask for it and it was found."""
-    return Denoiser() if wanted else None
 
 
 def _close_quietly(source: AudioSource) -> None:

@@ -31,6 +31,8 @@ QUESTION_STARTS = frozenset(
 """First words that make an utterance a question, whatever its punctuation."""
 ANSWERS = frozenset({"no", "nope", "nah"})
 """A "no" that may be an answer to the guide's question rather than a denial."""
+ANSWER_ENDS = ANSWERS | {"yes", MARK}
+"""After one of these, an answer stands alone ("no, no", "no... "): it denies nothing."""
 ASKED_OF = frozenset("i you we they he she it this these those my your the there".split())
 """After "am" or "are", a word that makes them a question ("am I...", "are my legs...");
 otherwise they are a recogniser's hearing of "um" and "er" ("am and leg heavy
@@ -316,7 +318,7 @@ class Reader:
                 continue
             if word not in book.negations:
                 continue
-            if word in ANSWERS and (after in book.subjects or after in ANSWERS | {"yes", MARK}
+            if word in ANSWERS and (after in book.subjects or after in ANSWER_ENDS
                                     or i + 1 in reading.pauses):
                 continue  # "no, my chest hurts": an answer, not a denial
             if after in ("just", "only", "sure", "know", "certain"):
