@@ -61,7 +61,9 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
 
 
 @pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv",
-                                  "redteam_fresh2.tsv", "redteam_fresh4.tsv"])
+                                  "redteam_fresh.tsv", "redteam_fresh2.tsv",
+                                  "redteam_fresh3.tsv", "redteam_fresh4.tsv",
+                                  "redteam_fresh5.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -104,6 +106,24 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("what should i do if my leg swells up", None),
     ("i nearly fell out of bed", None),
     ("i fell asleep on my leg", None),
+    # a clause with no subject of its own carries on the part named before it
+    ("my shin is red, and very warm", "clot"),
+    # "it" is the last part named when that was not the leg
+    ("um... down there... between my legs... it's gone numb", "cauda_equina"),
+    # "got a pain under my ribs" is said of the ribs, not of the speaker
+    ("i'm 34 weeks and i've got a pain under my ribs that won't go", "pregnancy"),
+    # a denied verb ends the denial: what follows is said
+    ("no, the stretch didn't help, my foot is cold and white", "ischaemia"),
+    # the person explains it away, or puts it behind them
+    ("my mouth looks droopy... oh, no, that's only a crease from the pillow", None),
+    ("i had a clot in my calf once, but that's ten years behind me", None),
+    # a question after a hesitation is still a question
+    ("erm... why do midwives ask about headaches and blurry vision", None),
+    # a crack heard and no weight on it: a break, whatever the crack is said of
+    ("heard a crack as i went over on it and now i can't put weight on my foot", "injury"),
+    # Scots, and the recogniser's "know" for "no"
+    ("i went down the stairs on my backside and i cannae stand on that leg", "injury"),
+    ("know chest pain know swelling just restless legs", None),
     # recogniser slips: misspelt, run together, heard as another word
     ("my calf is swolen and warm", "clot"),
     ("my calf is swollenand hot", "clot"),

@@ -1,18 +1,20 @@
 """Word evidence: each content word of an utterance votes for the intents whose
 examples use it, weighted by how specific it is to them (a word every intent uses says
 little). Words the knowledge base does not know are first snapped to the nearest known
-word with rapidfuzz, which repairs a recogniser's "walter bottle"; words that stay
+word with rapidfuzz, which repairs a typist's "watter bottle"; words that stay
 unknown dilute the evidence, which is how "what's the weather" stays out of scope.
+A word the dictionary knows is snapped only to another form of itself ("muscles" to
+"muscle"): "handy" is not "hand", nor "wants" "ants", nor "stick" "sick".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from voiceguide.match.normalize import STOPWORDS
+from voiceguide.match.normalize import STOPWORDS, stem
 
 EVIDENCE_PRIOR_WORDS = 0.5
 """Unknown words' worth of doubt added to every utterance's evidence."""
@@ -22,12 +24,15 @@ class WordEvidence:
     """Per-intent weights of content words, learnt from the examples at load time."""
 
     def __init__(self, examples_by_intent: Sequence[Sequence[str]],
-                 correction_cutoff: float) -> None:
+                 correction_cutoff: float, english: Set[str] = frozenset()) -> None:
+        """``english``: a word list (the recogniser's dictionary); a word in it is a
+        word in its own right, snapped only to a form of itself."""
         vocabulary = sorted({w for examples in examples_by_intent for e in examples
                              for w in e.split() if w not in STOPWORDS})
         self._index = {word: n for n, word in enumerate(vocabulary)}
         self._vocabulary = vocabulary
         self._cutoff = correction_cutoff
+        self._english = english
         share = np.zeros((len(examples_by_intent), len(vocabulary)))
         for i, examples in enumerate(examples_by_intent):
             for example in examples:
@@ -52,7 +57,7 @@ class WordEvidence:
                 continue
             found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
                                        score_cutoff=self._cutoff)
-            if found:
+            if found and (word not in self._english or stem(word) == stem(found[0])):
                 words[n] = found[0]
         return " ".join(words)
 

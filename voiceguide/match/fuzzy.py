@@ -114,7 +114,9 @@ class RapidfuzzMatcher:
         for n, folded in enumerate(by_intent):
             for example in folded:
                 self._exact.setdefault(example, []).append(n)
-        self._evidence = WordEvidence(by_intent, self.settings.correction_cutoff)
+        dictionary = english()
+        self._evidence = WordEvidence(by_intent, self.settings.correction_cutoff,
+                                      dictionary)
         self._starts = np.array(starts, dtype=np.intp)
         self._meaning = (ExampleMeaning(meaning, examples, self._starts)
                          if meaning is not None else None)
@@ -124,7 +126,7 @@ class RapidfuzzMatcher:
         self._public_names = np.array([i.public_id for i in self._intents])
         said = {w for i in self._intents for e in i.examples for w in plain(e).split()}
         said |= {w for phrase in kb.lexicon.synonyms for w in phrase.split()}
-        self._gates = Gates(kb.lexicon, said, english())
+        self._gates = Gates(kb.lexicon, said, dictionary)
         # Longest phrase first, so "back of my thigh" is found before "thigh".
         self._muscles = sorted(kb.lexicon.muscles.items(), key=lambda item: -len(item[0]))
         self._sides = kb.lexicon.sides

@@ -19,6 +19,11 @@ from voiceguide.numbers import TENS, UNITS
 
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b|\bcannot\b|\bcant\b"), "can not"),
+    # Scots: "I cannae stand on it", "it disnae stop".
+    (re.compile(r"\bcannae\b|\bcanna\b"), "can not"),
+    (re.compile(r"\b(is|was|does|do|did|could|would|will|have|has)nae\b"), r"\1 not"),
+    (re.compile(r"\bdisnae\b"), "does not"),
+    (re.compile(r"\bwullnae\b|\bwinnae\b"), "will not"),
     (re.compile(r"\bwon't\b|\bwont\b"), "will not"),
     (re.compile(r"\b(is|are|was|were|do|does|did|has|have|had|could|would|should|must)"
                 r"n'?t\b"), r"\1 not"),

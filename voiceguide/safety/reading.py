@@ -29,10 +29,14 @@ QUESTION_STARTS = frozenset(
     "what whats how why when which who where is are does do can could should would "
     "will was were am has have did shall may might".split())
 """First words that make an utterance a question, whatever its punctuation."""
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "ah", "oh"})
+"""Sounds before the first word that do not change what kind of sentence it is:
+"um... why do they tell pregnant women..." is still a question."""
 ANSWERS = frozenset({"no", "nope", "nah"})
 """A "no" that may be an answer to the guide's question rather than a denial."""
-ANSWER_ENDS = ANSWERS | {"yes", MARK}
-"""After one of these, an answer stands alone ("no, no", "no... "): it denies nothing."""
+ANSWER_ENDS = ANSWERS | {"yes", "that", MARK}
+"""After one of these, an answer stands alone ("no, no", "no... ", "no that's just the
+pillow"): it denies nothing."""
 ASKED_OF = frozenset("i you we they he she it this these those my your the there".split())
 """After "am" or "are", a word that makes them a question ("am I...", "are my legs...");
 otherwise they are a recogniser's hearing of "um" and "er" ("am and leg heavy
@@ -52,6 +56,8 @@ COPULAS = frozenset(
 the part before it is looked for first."""
 ADVERBS = frozenset("very really all so a bit little quite pretty too still now just "
                     "kind of sort like rather slightly totally completely".split())
+SUBJECT_WORDS = frozenset("i he she we they you it this that there".split())
+"""A clause with one of these before its sign has a subject of its own."""
 JOINS = frozenset("and or plus also".split())
 """After these, "my", "it" or "the" start a new clause ("swollen and my chest hurts");
 after a verb they carry it on ("I can't lift my arm")."""
@@ -195,10 +201,10 @@ class Reader:
         clauses = self._clauses(words, mentions)
         for mention in mentions:
             mention.clause = clauses[mention.start]
-        said_words = [w for w in words if w != MARK]
+        said_words = [w for w in words if w != MARK and w not in HESITATIONS]
         first, second = (said_words + ["", ""])[:2]
-        question = first in QUESTION_STARTS and (first not in ("am", "are")
-                                                 or second in ASKED_OF)
+        question = first in QUESTION_STARTS and second != "not" and (
+            first not in ("am", "are") or second in ASKED_OF)
         reading = Reading(words, mentions, asked or question,
                           frozenset(pauses), clauses)
         self._attach(reading)
@@ -264,13 +270,44 @@ class Reader:
                 continue
             before = [w for w in words[max(sign.start - 4, 0):sign.start]
                       if w not in ADVERBS]
-            # "gone blue" carries its own copula: the sign is said of what came before.
-            if (before and before[-1] in COPULAS) or sign.words.split()[0] in COPULAS:
+            # "gone blue" carries its own copula: the sign is said of what came before;
+            # "got a pain under my ribs" names a thing, said of what follows.
+            if words[sign.start - 1:sign.start] != ["a"] and (
+                    (before and before[-1] in COPULAS) or sign.words.split()[0] in COPULAS):
                 sign.bearer = self._before(reading, sign, holders) or self._after(
                     reading, sign, holders)
             else:
                 sign.bearer = self._after(reading, sign, holders) or self._before(
                     reading, sign, holders)
+            sign.bearer = self._referent(sign.bearer, holders) or self._ellipsis(
+                reading, sign, holders)
+
+    @staticmethod
+    def _ellipsis(reading: Reading, sign: Mention, holders: list[Mention]
+                  ) -> Mention | None:
+        """"My leg is red, and very warm": a clause with no subject of its own
+        carries on the last part named before it."""
+        if any(h.clause == sign.clause and h.start < sign.start for h in holders) or any(
+                w in SUBJECT_WORDS for w, c in zip(reading.words[:sign.start],
+                                                   reading.clauses, strict=False)
+                if c == sign.clause):
+            return None
+        earlier = [h for h in holders if h.end <= sign.start and h.concept.kind == "part"
+                   and h.concept.group != "person"]
+        return earlier[-1] if earlier else None
+
+    @staticmethod
+    def _referent(bearer: Mention | None, holders: list[Mention]) -> Mention | None:
+        """"Between my legs... it's all gone dead": "it" is the last part named before
+        it, when that was not a part of the leg (which "it" already stands for)."""
+        if bearer is None or bearer.words not in ("it", "this"):
+            return bearer
+        earlier = [h for h in holders if h.end <= bearer.start and h.concept.kind == "part"
+                   and h.concept.group not in ("leg", "person")]
+        if not earlier or any(h.concept.group == "leg" and earlier[-1].end <= h.start
+                              < bearer.start for h in holders):
+            return bearer
+        return earlier[-1]
 
     @staticmethod
     def _after(reading: Reading, sign: Mention, holders: list[Mention]) -> Mention | None:
@@ -316,7 +353,11 @@ class Reader:
                 if nxt is not None and nxt.start - i <= 3:
                     nxt.negated = True
                 continue
-            if word not in book.negations:
+            # The recogniser writes "no" as "know": "know chest pain know trouble
+            # breathing". Said at the start, straight before a sign, it is a "no".
+            misheard = word == "know" and i + 1 in sign_starts and (
+                i == 0 or words[i - 1] == MARK or i in sign_ends)
+            if word not in book.negations and not misheard:
                 continue
             if word in ANSWERS and (after in book.subjects or after in ANSWER_ENDS
                                     or i + 1 in reading.pauses):
@@ -351,8 +392,16 @@ class Reader:
                     if m.clause == frame.clause and m is not frame:
                         m.hypothetical = True
             elif frame.name == "past":
+                # "..., but that's twelve years behind me" puts the clause before in
+                # the past too.
+                opening = [w for w, c in zip(reading.words, reading.clauses, strict=True)
+                           if c == frame.clause][:2]
+                first = frame.clause
+                if "that" in opening and opening[0] in ("but", "that"):
+                    first = max((m.clause for m in mentions if m.clause < frame.clause),
+                                default=first)
                 for m in mentions:
-                    if m.clause == frame.clause and m is not frame:
+                    if first <= m.clause <= frame.clause and m is not frame:
                         m.past = True
             elif frame.name == "info":
                 for m in mentions:
