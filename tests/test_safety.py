@@ -121,6 +121,11 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("erm... why do midwives ask about headaches and blurry vision", None),
     # a crack heard and no weight on it: a break, whatever the crack is said of
     ("heard a crack as i went over on it and now i can't put weight on my foot", "injury"),
+    # causes that must not explain a sign away
+    ("the cramp went away but now my foot is cold and white", "ischaemia"),
+    ("it's a hot night and my calf is red and hot", "clot"),
+    ("i took a sleeping pill and now my words come out slurred", "stroke"),
+    ("i am short of breath, probably from the stress", "breathing"),
     # Scots, and the recogniser's "know" for "no"
     ("i went down the stairs on my backside and i cannae stand on that leg", "injury"),
     ("know chest pain know swelling just restless legs", None),
