@@ -63,7 +63,7 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
 @pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv",
                                   "redteam_fresh.tsv", "redteam_fresh2.tsv",
                                   "redteam_fresh3.tsv", "redteam_fresh4.tsv",
-                                  "redteam_fresh5.tsv"])
+                                  "redteam_fresh5.tsv", "redteam_fresh6.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -121,6 +121,16 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("erm... why do midwives ask about headaches and blurry vision", None),
     # a crack heard and no weight on it: a break, whatever the crack is said of
     ("heard a crack as i went over on it and now i can't put weight on my foot", "injury"),
+    # signs named bare and denied after, as a nurse's notes or a list
+    ("swelling no, fever no, it is only a cramp", None),
+    ("patient denies chest pain, calf non tender", None),
+    # "can't feel anything down below": what is not felt is the part that follows
+    ("i can't feel anything down below and my back is killing me", "cauda_equina"),
+    # a funny mouth with a numb arm; a leg that looks wrong and takes no weight
+    ("my arm has gone numb and my mouth feels funny", "stroke"),
+    ("his leg is shortened and turned out and he can't bear weight on it", "injury"),
+    # "it's all healed now" puts the clause before in the past
+    ("broke my ankle last spring, it's all healed now", None),
     # causes that must not explain a sign away
     ("the cramp went away but now my foot is cold and white", "ischaemia"),
     ("it's a hot night and my calf is red and hot", "clot"),

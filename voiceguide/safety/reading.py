@@ -46,7 +46,7 @@ ATTACH_SKIP = frozenset(
     "below near by both either one left right lower upper whole back front side inside "
     "and or very really bit little all so too quite pretty kind sort down up along "
     "across round whole entire bottom top patch goes going gone went runs running is are "
-    "feels feel looks look".split())
+    "feels feel looks look thing anything".split())
 """Words passed over between a sign and the part it comes before ("swelling in my
 left calf")."""
 COPULAS = frozenset(
@@ -359,6 +359,16 @@ class Reader:
                 i == 0 or words[i - 1] == MARK or i in sign_ends)
             if word not in book.negations and not misheard:
                 continue
+            if word in ANSWERS and i in sign_ends and after == MARK:
+                # "fever no, red colour no": a sign named bare, then denied. Not at
+                # the very end ("calf swollen and hot no" may be "...now").
+                clause = reading.clauses[i]
+                if not any(w in SUBJECT_WORDS or w == "my" for w, c in zip(
+                        words[:i], reading.clauses, strict=False) if c == clause):
+                    for mention in reading.mentions:
+                        if mention.clause == clause and mention.end <= i:
+                            mention.negated = True
+                continue
             if word in ANSWERS and (after in book.subjects or after in ANSWER_ENDS
                                     or i + 1 in reading.pauses):
                 continue  # "no, my chest hurts": an answer, not a denial
@@ -392,12 +402,13 @@ class Reader:
                     if m.clause == frame.clause and m is not frame:
                         m.hypothetical = True
             elif frame.name == "past":
-                # "..., but that's twelve years behind me" puts the clause before in
-                # the past too.
+                # "..., but that's twelve years behind me", "..., it's all healed now"
+                # put the clause before in the past too.
                 opening = [w for w, c in zip(reading.words, reading.clauses, strict=True)
                            if c == frame.clause][:2]
                 first = frame.clause
-                if "that" in opening and opening[0] in ("but", "that"):
+                if opening[0] in ("but", "that", "it", "and") and (
+                        "that" in opening or "it" in opening):
                     first = max((m.clause for m in mentions if m.clause < frame.clause),
                                 default=first)
                 for m in mentions:
