@@ -63,7 +63,8 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
 @pytest.mark.parametrize("name", ["redteam_dev.tsv", "redteam_heldout.tsv",
                                   "redteam_fresh.tsv", "redteam_fresh2.tsv",
                                   "redteam_fresh3.tsv", "redteam_fresh4.tsv",
-                                  "redteam_fresh5.tsv", "redteam_fresh6.tsv"])
+                                  "redteam_fresh5.tsv", "redteam_fresh6.tsv",
+                                  "redteam_fresh7.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -131,6 +132,20 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("his leg is shortened and turned out and he can't bear weight on it", "injury"),
     # "it's all healed now" puts the clause before in the past
     ("broke my ankle last spring, it's all healed now", None),
+    # a cause said first does not cover what is set against it with "but"
+    ("probably the stairs, but it's been half an hour and i'm still gasping", "breathing"),
+    # a cause said after, of the clause before: "but it's the birthmark"
+    ("there's a purple mark on my shin, but it's a birthmark i was born with", None),
+    # ink colours the skin; a knock swells where it hit
+    ("my toe looks black, my daughter coloured it in with a felt tip", None),
+    ("his knee is puffy where the studs caught him, he's walking fine", None),
+    # both legs red and hot after dancing is not one leg red and hot
+    ("both feet are red and hot after a night of dancing", None),
+    # a curtain over one eye; a smile that will not move on one side
+    ("it's like a curtain came down over my left eye", "stroke"),
+    ("one side of her smile doesn't move and she sounds drunk", "stroke"),
+    # coughing and blood, however far apart they are said
+    ("i coughed into my hanky and there was blood in it", "breathing"),
     # causes that must not explain a sign away
     ("the cramp went away but now my foot is cold and white", "ischaemia"),
     ("it's a hot night and my calf is red and hot", "clot"),

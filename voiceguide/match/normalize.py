@@ -31,6 +31,7 @@ _CONTRACTIONS = (
     (re.compile(r"\bi'm\b|\bim\b"), "i am"),
     (re.compile(r"\b(it|that|what|there|here|he|she|who|where|how|this)'s\b"), r"\1 is"),
     (re.compile(r"\b(it|that|what|there)s\b"), r"\1 is"),
+    (re.compile(r"\b(he|she)s\b"), r"\1 is"),
     (re.compile(r"'re\b"), " are"),
     (re.compile(r"'ve\b"), " have"),
     (re.compile(r"'ll\b"), " will"),

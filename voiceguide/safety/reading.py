@@ -56,6 +56,8 @@ COPULAS = frozenset(
 the part before it is looked for first."""
 ADVERBS = frozenset("very really all so a bit little quite pretty too still now just "
                     "kind of sort like rather slightly totally completely".split())
+CONTRASTS = frozenset("but though although however yet".split())
+"""A clause opening with one of these sets itself against a cause said before it."""
 SUBJECT_WORDS = frozenset("i he she we they you it this that there".split())
 """A clause with one of these before its sign has a subject of its own."""
 JOINS = frozenset("and or plus also".split())
@@ -302,6 +304,12 @@ class Reader:
         it, when that was not a part of the leg (which "it" already stands for)."""
         if bearer is None or bearer.words not in ("it", "this"):
             return bearer
+        # "the numb bit, it's all round my back passage": said of what follows.
+        later = [h for h in holders if h.clause == bearer.clause and h.concept.kind == "part"
+                 and bearer.end < h.start <= bearer.end + 4
+                 and h.concept.group not in ("leg", "person")]
+        if later:
+            return later[0]
         earlier = [h for h in holders if h.end <= bearer.start and h.concept.kind == "part"
                    and h.concept.group not in ("leg", "person")]
         if not earlier or any(h.concept.group == "leg" and earlier[-1].end <= h.start
@@ -402,15 +410,7 @@ class Reader:
                     if m.clause == frame.clause and m is not frame:
                         m.hypothetical = True
             elif frame.name == "past":
-                # "..., but that's twelve years behind me", "..., it's all healed now"
-                # put the clause before in the past too.
-                opening = [w for w, c in zip(reading.words, reading.clauses, strict=True)
-                           if c == frame.clause][:2]
-                first = frame.clause
-                if opening[0] in ("but", "that", "it", "and") and (
-                        "that" in opening or "it" in opening):
-                    first = max((m.clause for m in mentions if m.clause < frame.clause),
-                                default=first)
+                first = self._reaches_back(reading, frame)
                 for m in mentions:
                     if first <= m.clause <= frame.clause and m is not frame:
                         m.past = True
@@ -420,9 +420,17 @@ class Reader:
                         m.generic = m.generic or m.concept.kind == "context" or (
                             not self._owned(m))
             elif frame.concept.kind == "explain":
+                first = self._reaches_back(reading, frame)
                 for m in mentions:
-                    if m.name in frame.concept.explains and (
-                            frame.concept.reach == "utterance" or m.clause == frame.clause):
+                    if m.name not in frame.concept.explains:
+                        continue
+                    if frame.concept.reach == "utterance":
+                        # "Probably the stairs, but I'm still gasping": a "but" after
+                        # the cause says the cause does not cover what follows.
+                        if m.clause <= frame.clause or not self._contrasted(
+                                reading, frame.clause, m.clause):
+                            m.explained = True
+                    elif first <= m.clause <= frame.clause:
                         m.explained = True
         self._imagined(reading)
         if reading.question:
@@ -434,6 +442,26 @@ class Reader:
         for m in mentions:
             if m.concept.named:
                 self._named(reading, m)
+
+    @staticmethod
+    def _reaches_back(reading: Reading, frame: Mention) -> int:
+        """The first clause a frame covers. "..., but that's twelve years behind me",
+        "..., it's all healed now", "..., but it's the birthmark" speak of the clause
+        before them too."""
+        opening = [w for w, c in zip(reading.words, reading.clauses, strict=True)
+                   if c == frame.clause][:2]
+        if opening[:1] and opening[0] in ("but", "that", "it", "and") and (
+                "that" in opening or "it" in opening):
+            return max((m.clause for m in reading.mentions if m.clause < frame.clause),
+                       default=frame.clause)
+        return frame.clause
+
+    @staticmethod
+    def _contrasted(reading: Reading, start: int, end: int) -> bool:
+        """Whether a clause after ``start``, up to ``end``, opens with a contrast."""
+        openings = {c: w for w, c in reversed(list(zip(reading.words, reading.clauses,
+                                                       strict=True)))}
+        return any(openings.get(c) in CONTRASTS for c in range(start + 1, end + 1))
 
     @staticmethod
     def _owned(mention: Mention) -> bool:
