@@ -64,7 +64,7 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
                                   "redteam_fresh.tsv", "redteam_fresh2.tsv",
                                   "redteam_fresh3.tsv", "redteam_fresh4.tsv",
                                   "redteam_fresh5.tsv", "redteam_fresh6.tsv",
-                                  "redteam_fresh7.tsv"])
+                                  "redteam_fresh7.tsv", "redteam_fresh8.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -146,6 +146,15 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("one side of her smile doesn't move and she sounds drunk", "stroke"),
     # coughing and blood, however far apart they are said
     ("i coughed into my hanky and there was blood in it", "breathing"),
+    # denying a cause denies the cause, not the sign after it
+    ("it's not the heat pack, the red is spreading up my shin", "infection"),
+    # a bare sign asked and answered "no"
+    ("calf swollen? no. hot? no. just the usual cramp", None),
+    # Jamaican and Scots forms; a whole side from face to leg
+    ("me cyaan stand pon the foot since me drop off the step", "injury"),
+    ("the left side from face to leg has gone numb", "stroke"),
+    # "came back" as a journey is not feeling that came back
+    ("since i came back on the long flight my calf is swollen and sore", "clot"),
     # causes that must not explain a sign away
     ("the cramp went away but now my foot is cold and white", "ischaemia"),
     ("it's a hot night and my calf is red and hot", "clot"),

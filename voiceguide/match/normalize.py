@@ -32,6 +32,10 @@ _CONTRACTIONS = (
     (re.compile(r"\b(it|that|what|there|here|he|she|who|where|how|this)'s\b"), r"\1 is"),
     (re.compile(r"\b(it|that|what|there)s\b"), r"\1 is"),
     (re.compile(r"\b(he|she)s\b"), r"\1 is"),
+    (re.compile(r"\b(every|some|no|any)things\b"), r"\1thing is"),
+    # Jamaican: "me cyaan stand pon it".
+    (re.compile(r"\bcyaan\b|\bkyaan\b|\bcaan\b"), "can not"),
+    (re.compile(r"\bpon\b"), "on"),
     (re.compile(r"'re\b"), " are"),
     (re.compile(r"'ve\b"), " have"),
     (re.compile(r"'ll\b"), " will"),

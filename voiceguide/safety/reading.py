@@ -367,14 +367,17 @@ class Reader:
                 i == 0 or words[i - 1] == MARK or i in sign_ends)
             if word not in book.negations and not misheard:
                 continue
-            if word in ANSWERS and i in sign_ends and after == MARK:
-                # "fever no, red colour no": a sign named bare, then denied. Not at
-                # the very end ("calf swollen and hot no" may be "...now").
-                clause = reading.clauses[i]
+            named = i if i in sign_ends else i - 1 if (
+                words[i - 1] == MARK and i - 1 in sign_ends) else None
+            if word in ANSWERS and named is not None and after == MARK:
+                # "fever no, red colour no", "leg puffed up? no": a sign named bare,
+                # then denied. Not at the very end ("calf swollen and hot no" may be
+                # "...now").
+                clause = reading.clauses[named - 1]
                 if not any(w in SUBJECT_WORDS or w == "my" for w, c in zip(
-                        words[:i], reading.clauses, strict=False) if c == clause):
+                        words[:named], reading.clauses, strict=False) if c == clause):
                     for mention in reading.mentions:
-                        if mention.clause == clause and mention.end <= i:
+                        if mention.clause == clause and mention.end <= named:
                             mention.negated = True
                 continue
             if word in ANSWERS and (after in book.subjects or after in ANSWER_ENDS
@@ -394,6 +397,14 @@ class Reader:
                         or (words[j] in book.subjects and j > i + 2
                             and PREDICATES.intersection(words[j + 1:j + 4]))),
                        len(words))
+            # "It's not sunburn, the red's spreading": denying a cause denies that
+            # cause, not what follows it.
+            cause = next((m for m in reading.mentions if i < m.start <= i + 3
+                          and m.concept.kind in ("explain", "object")), None)
+            if cause is not None and not any(
+                    i < m.start < cause.start and m.concept.kind == "sign"
+                    for m in reading.mentions):
+                end = min(end, cause.end)
             for mention in reading.mentions:
                 if i < mention.start < end:
                     mention.negated = True
