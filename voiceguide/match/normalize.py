@@ -18,9 +18,9 @@ from voiceguide.kb.model import Lexicon
 from voiceguide.numbers import TENS, UNITS
 
 _CONTRACTIONS = (
-    (re.compile(r"\bcan't\b|\bcannot\b|\bcant\b"), "can not"),
-    # Scots: "I cannae stand on it", "it disnae stop".
-    (re.compile(r"\bcannae\b|\bcanna\b"), "can not"),
+    # With Scots "cannae" and Jamaican "cyaan".
+    (re.compile(r"\b(can't|cannot|cant|cannae|canna|cyaan|kyaan|caan)\b"), "can not"),
+    # Scots: "it disnae stop".
     (re.compile(r"\b(is|was|does|do|did|could|would|will|have|has)nae\b"), r"\1 not"),
     (re.compile(r"\bdisnae\b"), "does not"),
     (re.compile(r"\bwullnae\b|\bwinnae\b"), "will not"),
@@ -30,11 +30,9 @@ _CONTRACTIONS = (
     (re.compile(r"\bain't\b"), "is not"),
     (re.compile(r"\bi'm\b|\bim\b"), "i am"),
     (re.compile(r"\b(it|that|what|there|here|he|she|who|where|how|this)'s\b"), r"\1 is"),
-    (re.compile(r"\b(it|that|what|there)s\b"), r"\1 is"),
-    (re.compile(r"\b(he|she)s\b"), r"\1 is"),
+    (re.compile(r"\b(it|that|what|there|he|she)s\b"), r"\1 is"),
     (re.compile(r"\b(every|some|no|any)things\b"), r"\1thing is"),
-    # Jamaican: "me cyaan stand pon it".
-    (re.compile(r"\bcyaan\b|\bkyaan\b|\bcaan\b"), "can not"),
+    # Jamaican: "stand pon it".
     (re.compile(r"\bpon\b"), "on"),
     (re.compile(r"'re\b"), " are"),
     (re.compile(r"'ve\b"), " have"),

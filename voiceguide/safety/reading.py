@@ -134,6 +134,12 @@ class Reading:
     def signs(self) -> list[Mention]:
         return [m for m in self.mentions if m.concept.kind == "sign"]
 
+    def clause_words(self, clause: int, start: int = 0, end: int | None = None
+                     ) -> list[str]:
+        """The words of one clause, only those at ``start`` up to ``end`` if given."""
+        return [w for w, c in zip(self.words[start:end], self.clauses[start:end],
+                                  strict=True) if c == clause]
+
 
 class _Trie:
     """Every concept phrase, word by word, so that all phrases found at a place are
@@ -289,14 +295,11 @@ class Reader:
                   ) -> Mention | None:
         """"My leg is red, and very warm": a clause with no subject of its own
         carries on the last part named before it."""
-        if any(h.clause == sign.clause and h.start < sign.start for h in holders) or any(
-                w in SUBJECT_WORDS for w, c in zip(reading.words[:sign.start],
-                                                   reading.clauses, strict=False)
-                if c == sign.clause):
+        if any(h.clause == sign.clause and h.start < sign.start for h in holders) or (
+                SUBJECT_WORDS.intersection(reading.clause_words(sign.clause,
+                                                                end=sign.start))):
             return None
-        earlier = [h for h in holders if h.end <= sign.start and h.concept.kind == "part"
-                   and h.concept.group != "person"]
-        return earlier[-1] if earlier else None
+        return _last_part(holders, sign.start, ("person",))
 
     @staticmethod
     def _referent(bearer: Mention | None, holders: list[Mention]) -> Mention | None:
@@ -310,12 +313,11 @@ class Reader:
                  and h.concept.group not in ("leg", "person")]
         if later:
             return later[0]
-        earlier = [h for h in holders if h.end <= bearer.start and h.concept.kind == "part"
-                   and h.concept.group not in ("leg", "person")]
-        if not earlier or any(h.concept.group == "leg" and earlier[-1].end <= h.start
-                              < bearer.start for h in holders):
+        earlier = _last_part(holders, bearer.start, ("leg", "person"))
+        if earlier is None or any(h.concept.group == "leg" and earlier.end <= h.start
+                                  < bearer.start for h in holders):
             return bearer
-        return earlier[-1]
+        return earlier
 
     @staticmethod
     def _after(reading: Reading, sign: Mention, holders: list[Mention]) -> Mention | None:
@@ -374,8 +376,8 @@ class Reader:
                 # then denied. Not at the very end ("calf swollen and hot no" may be
                 # "...now").
                 clause = reading.clauses[named - 1]
-                if not any(w in SUBJECT_WORDS or w == "my" for w, c in zip(
-                        words[:named], reading.clauses, strict=False) if c == clause):
+                if not (SUBJECT_WORDS | {"my"}).intersection(
+                        reading.clause_words(clause, end=named)):
                     for mention in reading.mentions:
                         if mention.clause == clause and mention.end <= named:
                             mention.negated = True
@@ -446,9 +448,8 @@ class Reader:
         self._imagined(reading)
         if reading.question:
             for m in mentions:
-                if m.concept.kind == "sign" and not self._owned(m) and not any(
-                        w in PERSONAL for w, c in zip(reading.words, reading.clauses,
-                                                      strict=True) if c == m.clause):
+                if m.concept.kind == "sign" and not self._owned(m) and not (
+                        PERSONAL.intersection(reading.clause_words(m.clause))):
                     m.generic = True
         for m in mentions:
             if m.concept.named:
@@ -459,8 +460,7 @@ class Reader:
         """The first clause a frame covers. "..., but that's twelve years behind me",
         "..., it's all healed now", "..., but it's the birthmark" speak of the clause
         before them too."""
-        opening = [w for w, c in zip(reading.words, reading.clauses, strict=True)
-                   if c == frame.clause][:2]
+        opening = reading.clause_words(frame.clause)[:2]
         if opening[:1] and opening[0] in ("but", "that", "it", "and") and (
                 "that" in opening or "it" in opening):
             return max((m.clause for m in reading.mentions if m.clause < frame.clause),
@@ -470,9 +470,8 @@ class Reader:
     @staticmethod
     def _contrasted(reading: Reading, start: int, end: int) -> bool:
         """Whether a clause after ``start``, up to ``end``, opens with a contrast."""
-        openings = {c: w for w, c in reversed(list(zip(reading.words, reading.clauses,
-                                                       strict=True)))}
-        return any(openings.get(c) in CONTRASTS for c in range(start + 1, end + 1))
+        return any((reading.clause_words(c) or [""])[0] in CONTRASTS
+                   for c in range(start + 1, end + 1))
 
     @staticmethod
     def _owned(mention: Mention) -> bool:
@@ -482,8 +481,7 @@ class Reader:
     def _imagined(reading: Reading) -> None:
         """Signs in an "if" clause about a change to come ("if my leg swells")."""
         for clause in set(reading.clauses):
-            words = [w for w, c in zip(reading.words, reading.clauses, strict=True)
-                     if c == clause]
+            words = reading.clause_words(clause)
             conditional = words[:1] in (["if"], ["whether"]) or words[:2] == ["what", "if"]
             if conditional and (CHANGE & set(words)
                                 or not any(w in PERSONAL for w in words)):
@@ -495,13 +493,9 @@ class Reader:
         """A named condition ("a clot", "a stroke") counts only when it is claimed
         ("I think I have a clot", "could this be a DVT"), not when it is asked
         about in general ("what is a DVT") or past ("I had a clot")."""
-        words = reading.words
-        start = max(mention.start - NAMED_LOOKBACK, 0)
-        before = [w for w, c in zip(words[start:mention.start],
-                                    reading.clauses[start:mention.start], strict=True)
-                  if c == mention.clause]
-        clause = [w for w, c in zip(words, reading.clauses, strict=True)
-                  if c == mention.clause]
+        before = reading.clause_words(mention.clause,
+                                      max(mention.start - NAMED_LOOKBACK, 0), mention.start)
+        clause = reading.clause_words(mention.clause)
         if any(w in self._book.past_claims for w in before):
             mention.past = True
         elif not any(w in self._book.claims for w in before) or (
@@ -509,3 +503,9 @@ class Reader:
             # "what is the deal with clots after flying": asked of nobody in particular.
             mention.generic = True
 
+
+def _last_part(holders: list[Mention], before: int, skip: tuple[str, ...]
+               ) -> Mention | None:
+    """The last body part named before ``before``, of a group not in ``skip``."""
+    return next((h for h in reversed(holders) if h.end <= before
+                 and h.concept.kind == "part" and h.concept.group not in skip), None)
