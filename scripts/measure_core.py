@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from voiceguide.guide import Guide  # noqa: E402
 from voiceguide.match import OUT_OF_SCOPE, MatchContext  # noqa: E402
+from voiceguide.settings import MatchSettings, Settings  # noqa: E402
 
 LOAD_RUNS = 5
 LATENCY_ROUNDS = 3
@@ -116,8 +118,11 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true",
                         help="also report the held-out sets (figures only)")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--without-learnt-alarms", action="store_true",
+                        help="leave the learnt second opinion on danger out")
     args = parser.parse_args()
-    guide = Guide.load()
+    match = replace(MatchSettings(), learnt_alarms=not args.without_learnt_alarms)
+    guide = Guide.load(settings=Settings(match=match))
     for name in args.sets.split(",") + (list(HELD_OUT) if args.heldout else []):
         accuracy(guide, name, args.misses)
     if args.no_timing:

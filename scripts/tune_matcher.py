@@ -66,7 +66,7 @@ def features(matcher: RapidfuzzMatcher, rows: list[dict[str, str]]
     for row, text, said, known, words, line in zip(rows, texts, plains, coverage, lexical,
                                                    mixed, strict=True):
         found = matcher.assess(text, said, known, words, line, context(row))
-        alarm = found.finding.emergency or found.alarm
+        alarm = found.finding.emergency or found.alarm is not None
         ruled.append(alarm or found.gate is not None or not said)
         preds.append("emergency" if alarm else "out_of_scope" if ruled[-1]
                      else matcher.public_id(found.ranked[0]))

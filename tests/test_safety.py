@@ -64,7 +64,8 @@ def test_red_flag_wins_in_every_dialogue_state(guide) -> None:
                                   "redteam_fresh.tsv", "redteam_fresh2.tsv",
                                   "redteam_fresh3.tsv", "redteam_fresh4.tsv",
                                   "redteam_fresh5.tsv", "redteam_fresh6.tsv",
-                                  "redteam_fresh7.tsv", "redteam_fresh8.tsv"])
+                                  "redteam_fresh7.tsv", "redteam_fresh8.tsv",
+                                  "redteam_fresh9.tsv"])
 def test_the_red_team_sets(guide: Guide, name: str) -> None:
     """Every emergency of the red-team sets is sent to help, and at most 3% of the
     look-alikes, denials, questions and past events are (tests/data/safety/README.md)."""
@@ -196,6 +197,27 @@ def test_the_red_team_sets(guide: Guide, name: str) -> None:
     ("no not better calf is swelling up", "clot"),
     ("no nope chest pain", None),
     ("nah, my chest hurts", "breathing"),
+    # an open break wherever it is; a haematoma on a blood thinner
+    ("bone through skin, my shin", "injury"),
+    ("on apixaban and there's a haematoma on my thigh the size of a plate", "bleeding"),
+    # "this time" ends a denial; weeks said with a hyphen are a pregnancy
+    ("it's not the pins and needles this time my whole left side is numb, arm and leg",
+     "stroke"),
+    ("thirty-three weeks and my eyes have gone blurry tonight", "pregnancy"),
+    # an everyday cause said in words: the shower taken, weather, a dog, feet up
+    ("can't wee, my husband's in the shower", None),
+    ("my old break aches when it's cold out, that's all", None),
+    ("i can't move my legs, the dog is sprawled across them", None),
+    ("both ankles are puffy, they go down when i put my feet up", None),
+    ("i think i fractured my toe on the door but i can walk on it fine", None),
+    ("her neighbour whose face went numb, it turned out to be a stroke, what are the"
+     " signs?", None),
+    # a vice is chest pain only round the chest; hips "killing me" in pregnancy are the
+    # hip routine's, terrible pain in pregnancy is not
+    ("my calf is caught in a vice, what do i do", None),
+    ("my chest is in a vice", "breathing"),
+    ("i'm 30 weeks and my hips are killing me at night", None),
+    ("i'm 34 weeks and the pain is terrible", "pregnancy"),
 ])
 def test_reading_for_danger(guide: Guide, text: str, danger: str | None) -> None:
     assert guide.triage.assess(text).danger == danger, guide.triage.read(text)

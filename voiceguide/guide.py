@@ -13,6 +13,7 @@ from voiceguide.kb import KnowledgeBase, load_knowledge_base
 from voiceguide.match import Match, MatchContext, Matcher
 from voiceguide.match.fuzzy import make_matcher
 from voiceguide.safety import Triage
+from voiceguide.safety.second_opinion import MODEL, SecondOpinion
 from voiceguide.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,11 +24,15 @@ class Guide:
     """Everything a conversation needs that does not change while it runs."""
 
     def __init__(self, kb: KnowledgeBase, settings: Settings | None = None,
-                 docs: DocIndex | None = None) -> None:
+                 docs: DocIndex | None = None, learnt_model: Path = MODEL) -> None:
+        """``learnt_model``: the learnt second opinion on danger, as trained for the
+        content (``content/second_opinion.json``)."""
         self.kb = kb
         self.settings = settings or Settings()
         self.triage = Triage(kb.dangers)
-        self.matcher: Matcher = make_matcher(kb, self.settings.match, self.triage)
+        learnt = (SecondOpinion(learnt_model) if self.settings.match.learnt_alarms
+                  else None)
+        self.matcher: Matcher = make_matcher(kb, self.settings.match, self.triage, learnt)
         if docs is not None:
             from voiceguide.docs.answer import DocsMatcher
 
@@ -37,13 +42,16 @@ class Guide:
     def load(cls, content: Path | None = None, settings: Settings | None = None,
              docs: Path | None = None) -> Guide:
         """``docs``: an index from ``voiceguide build``, answering what the curated
-        content does not."""
+        content does not. A reviewed copy of the content (``content``) may carry its
+        own learnt second opinion; without one, the shipped one is used."""
         index = None
         if docs is not None:
             from voiceguide.docs.index import load
 
             index = load(docs)
-        return cls(load_knowledge_base(content), settings, index)
+        own = content / MODEL.name if content is not None else MODEL
+        return cls(load_knowledge_base(content), settings, index,
+                   own if own.exists() else MODEL)
 
     def dialogue(self) -> Dialogue:
         return Dialogue(self.kb, self.settings.dialogue)

@@ -32,6 +32,9 @@ class MatchSettings:
     """The calibration ``emergency_accept`` was set with, on scores of words alone:
     kept apart so that retuning the matcher cannot move the second opinion on danger
     (measured with ``scripts/measure_safety.py`` on the red-team sets)."""
+    learnt_alarms: bool = True
+    """Whether the learnt second opinion on danger (``safety/second_opinion.py``, its
+    threshold in ``content/second_opinion.json``) may add alarms the rules missed."""
     urgent_accept: float = 0.8
     """Confidence an intent needs when the words carry an urgent sign (bleeding, a
     fever, a fall) but no danger rule fired: below it the guide does not start a

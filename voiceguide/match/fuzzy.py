@@ -33,12 +33,16 @@ from voiceguide.match import (
 from voiceguide.match.evidence import WordEvidence
 from voiceguide.match.gates import Gates
 from voiceguide.match.meaning import ExampleMeaning, PieceVectors
-from voiceguide.match.normalize import Normalizer, plain
+from voiceguide.match.normalize import Normalizer, SplitWords, plain, undrawn
 from voiceguide.safety import Finding, Triage
+from voiceguide.safety.second_opinion import SecondOpinion
 from voiceguide.safety.words import english
 from voiceguide.settings import MatchSettings
 
 ALTERNATIVES = 3
+LEARNT = f"{EMERGENCY}.second_opinion"
+"""The detail of an alarm the learnt second opinion raised: it names no danger, and
+the guide gives its general emergency answer."""
 """How many runners-up a match reports."""
 PARALLEL_FROM = 16
 """Batches at least this big are scored on every core."""
@@ -77,8 +81,9 @@ class Assessment:
     """Share of content words the knowledge base knows, 0..1."""
     similarity: tuple[float, ...]
     """Unboosted score of each ranked intent, 0..1."""
-    alarm: bool = False
-    """The examples of ``emergency`` alone called it one (see ``_alarm``)."""
+    alarm: str | None = None
+    """The detail of an emergency no rule called (see ``_alarm``): the ``emergency``
+    example's, or ``LEARNT``."""
     vague: bool = False
     """A leg named with nothing the matter with it, when nothing was asked: the two
     likeliest answers are offered, however sure the scores."""
@@ -92,13 +97,14 @@ class RapidfuzzMatcher:
     """
 
     def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None,
-                 triage: Triage | None = None, meaning: PieceVectors | None = None
-                 ) -> None:
+                 triage: Triage | None = None, meaning: PieceVectors | None = None,
+                 learnt: SecondOpinion | None = None) -> None:
         settings = settings or MatchSettings()
         self.settings = settings if meaning is not None else settings.words_only()
         self._kb = kb
         self._normalizer = Normalizer(kb.lexicon)
         self.triage = triage or Triage(kb.dangers)
+        self._learnt = learnt
         self._intents: list[Intent] = list(kb.intents.values())
         examples: list[str] = []
         starts: list[int] = []
@@ -126,6 +132,8 @@ class RapidfuzzMatcher:
         self._public_names = np.array([i.public_id for i in self._intents])
         said = {w for i in self._intents for e in i.examples for w in plain(e).split()}
         said |= {w for phrase in kb.lexicon.synonyms for w in phrase.split()}
+        self._split = SplitWords([plain(e) for i in self._intents for e in i.examples]
+                                 + list(kb.lexicon.synonyms), dictionary)
         self._gates = Gates(kb.lexicon, said, dictionary)
         # Longest phrase first, so "back of my thigh" is found before "thigh".
         self._muscles = sorted(kb.lexicon.muscles.items(), key=lambda item: -len(item[0]))
@@ -149,7 +157,7 @@ class RapidfuzzMatcher:
         Coverage is taken before misheard words are snapped to known ones, or every
         word would look known.
         """
-        plains = [plain(t) for t in texts]
+        plains = [self._split.join(undrawn(plain(t))) for t in texts]
         canonical = [self._normalizer.canonical(p) for p in plains]
         coverage = [self._evidence.coverage(c) for c in canonical]
         return plains, [self._evidence.correct(c) for c in canonical], coverage
@@ -215,10 +223,11 @@ class RapidfuzzMatcher:
                scores: np.ndarray, context: MatchContext) -> Assessment:
         """Rank the intents for one utterance, before any threshold is applied."""
         finding = self.triage.assess(text)
-        if self._alarm(finding, coverage, lexical, context):
+        alarm = self._alarm(text, plain_text, finding, coverage, lexical, context)
+        if alarm is not None:
             ranked, best, margin = self.rank(lexical, context)
             return Assessment(finding, None, tuple(ranked), best, margin, coverage,
-                              (1.0,), alarm=True)
+                              (1.0,), alarm=alarm)
         scores = np.where(self._public_names == EMERGENCY, -np.inf, scores)
         ranked, best, margin = self.rank(scores, context)
         # A control names a body part only in passing ("I'm deaf in one ear, speak up").
@@ -230,19 +239,27 @@ class RapidfuzzMatcher:
                           tuple(max(float(scores[n]), 0.0) / 100 for n in ranked),
                           vague=vague)
 
-    def _alarm(self, finding: Finding, coverage: float, lexical: np.ndarray,
-               context: MatchContext) -> bool:
-        """The second opinion on danger, beside the triage's rules: the examples of
-        ``emergency``, on words alone, as close as ``emergency_accept`` demands. It
+    def _alarm(self, text: str, plain_text: str, finding: Finding, coverage: float,
+               lexical: np.ndarray, context: MatchContext) -> str | None:
+        """The second opinions on danger, beside the triage's rules: the learnt model
+        (``safety/second_opinion.py``) above its threshold, and the examples of
+        ``emergency``, on words alone, as close as ``emergency_accept`` demands. They
         can only add alarms, and never where the triage heard a sign denied, asked
-        about or explained; sending a person to call for help over "hot or cold?"
+        about or explained (the learnt one not where an everyday cause was named, nor
+        on recogniser noise); sending a person to call for help over "hot or cold?"
         teaches them to ignore it."""
         if finding.emergency or finding.quiet:
-            return False
+            return None
+        if (self._learnt is not None and not finding.cause
+                and not self._gates.noise(plain_text) and self._learnt.alarms(text)):
+            return LEARNT
         ranked, best, margin = self.rank(lexical, context)
-        return self._intents[ranked[0]].public_id == EMERGENCY and self.confidence(
-            best, margin, coverage, self.settings.alarm_calibration
-        ) >= self.settings.emergency_accept
+        intent = self._intents[ranked[0]]
+        if intent.public_id == EMERGENCY and self.confidence(
+                best, margin, coverage, self.settings.alarm_calibration
+        ) >= self.settings.emergency_accept:
+            return intent.detail or EMERGENCY
+        return None
 
     def _decide(self, found: Assessment, plain_text: str, folded: str) -> Match:
         slots = self._slots(plain_text)
@@ -250,9 +267,9 @@ class RapidfuzzMatcher:
         if found.finding.emergency:
             return Match(EMERGENCY, f"{EMERGENCY}.{found.finding.danger}", 1.0, slots,
                          "accept", text=folded, urgent=urgent)
-        if found.alarm:
-            alarm = self._intents[found.ranked[0]]
-            return Match(EMERGENCY, alarm.detail, 1.0, slots, "accept", text=folded,
+        if found.alarm is not None:
+            detail = None if found.alarm == EMERGENCY else found.alarm
+            return Match(EMERGENCY, detail, 1.0, slots, "accept", text=folded,
                          urgent=urgent)
         if not folded or found.gate is not None:
             return Match(OUT_OF_SCOPE, f"{OUT_OF_SCOPE}.{found.gate or 'noise'}", 1.0,
@@ -304,9 +321,10 @@ class RapidfuzzMatcher:
 
 
 def make_matcher(kb: KnowledgeBase, settings: MatchSettings | None = None,
-                 triage: Triage | None = None) -> RapidfuzzMatcher:
+                 triage: Triage | None = None, learnt: SecondOpinion | None = None
+                 ) -> RapidfuzzMatcher:
     """The matcher with sentence meaning when the model package is installed (its
     piece table built and cached on first use), on words alone otherwise."""
     from voiceguide.match.meaning import piece_vectors
 
-    return RapidfuzzMatcher(kb, settings, triage, piece_vectors())
+    return RapidfuzzMatcher(kb, settings, triage, piece_vectors(), learnt)

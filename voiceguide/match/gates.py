@@ -21,7 +21,7 @@ import re
 from collections.abc import Set
 
 from voiceguide.kb.model import Lexicon
-from voiceguide.match.normalize import phrase_pattern, spelled_out
+from voiceguide.match.normalize import FillerSayings, phrase_pattern, spelled_out
 
 FRAGMENT_LETTERS = 4
 """Words the content does not use, this short or shorter and not in the dictionary,
@@ -43,6 +43,8 @@ class Gates:
         """``vocabulary``: the words of the content's examples; ``english``: a word
         list (the recogniser's dictionary) that tells a real word from a fragment."""
         self._fillers = phrase_pattern(lexicon.fillers or frozenset({"\0"}))
+        # "mm hm" is a yes, not two fillers.
+        self._sayings = FillerSayings(lexicon)
         self._function = lexicon.function_words
         self._vocabulary = frozenset(vocabulary)
         self._english = english
@@ -63,6 +65,8 @@ class Gates:
     def noise(self, plain_text: str) -> bool:
         """Whether ``plain_text`` (see ``normalize.plain``) holds nothing but fillers,
         function words and fragments; an empty text is noise too."""
+        if self._sayings.said_in(plain_text):
+            return False
         words = self._fillers.sub(" ", plain_text).split()
         return all(w in self._function or self._fragment(w) for w in words)
 

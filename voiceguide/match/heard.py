@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from voiceguide.asr import Transcript
 from voiceguide.match import EMERGENCY, NO_SLOTS, OUT_OF_SCOPE, Match, Matcher
+from voiceguide.match.fuzzy import LEARNT
 from voiceguide.safety import Triage
 from voiceguide.settings import ListenSettings
 
@@ -35,8 +36,14 @@ about; at nought, a German one is ("gushing", at 0.05)."""
 def heard_as(match: Match, transcript: Transcript, settings: ListenSettings,
              triage: Triage | None = None) -> Match:
     """``match`` (of ``transcript``'s text) as the guide should act on it."""
-    if match.intent == EMERGENCY:
+    if match.intent == EMERGENCY and not (
+            match.detail == LEARNT and transcript.confidence < settings.confirm_floor):
         return match
+    if match.intent == EMERGENCY:
+        # The learnt second opinion reads the gist of words, and a doubtful hearing's
+        # words are not what was said ("i can't the and my back hurts"): it acts only
+        # on a sure one. The rules' dangers in any hearing are still asked about.
+        match = replace(match, intent=OUT_OF_SCOPE, detail=DOUBTED, outcome=OUT_OF_SCOPE)
     doubted = transcript.confidence < settings.asr_floor
     if triage is not None and transcript.overruled:
         # Two recognisers disagree, and the faster one heard a danger: ask. Measured

@@ -24,7 +24,7 @@ READING_KEYS = ("negations", "hedges", "breaks", "ends", "subjects", "claims",
 CONCEPT_KEYS = {"kind", "phrases", "said", "urgent", "explains", "group", "plural",
                 "reach", "named"}
 DANGER_KEYS = {"name", "advice", "sources", "rule"}
-_CONDITION = re.compile(r"^([a-z_]+)(?:@([a-z_]+?)(?:_(one|both))?)?$")
+_CONDITION = re.compile(r"^([a-z_]+)(?:@(!?)([a-z_]+?)(?:_(one|both))?)?$")
 
 
 def _words(where: Where, table: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -64,13 +64,16 @@ def _condition(where: Where, text: object, concepts: Mapping[str, Concept],
                groups: set[str]) -> Condition:
     found = _CONDITION.match(text) if isinstance(text, str) else None
     if found is None:
-        where.fail("rule", f"'{text}' is not a condition like swelling or swelling@leg_one")
-    name, on, count = found.groups()
+        where.fail("rule", f"'{text}' is not a condition like swelling, swelling@leg_one or "
+                   "severe@!leg")
+    name, elsewhere, on, count = found.groups()
     if name not in concepts:
         where.fail("rule", f"'{name}' is not a concept of this file")
     if on is not None and on not in groups:
         where.fail("rule", f"'{on}' is not a part group (known: {', '.join(sorted(groups))})")
-    return Condition(name, on, count or "")
+    if elsewhere and count:
+        where.fail("rule", f"'{text}': a part group after ! takes no _one or _both")
+    return Condition(name, on, count or "", bool(elsewhere))
 
 
 def load_dangers(path: Path) -> DangerBook:

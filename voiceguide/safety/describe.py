@@ -12,7 +12,9 @@ END = "<!-- generated from voiceguide/content/danger.toml: end -->"
 
 def _condition(condition: Condition) -> str:
     where = ""
-    if condition.on:
+    if condition.on and condition.elsewhere:
+        where = f" not of a {condition.on}"
+    elif condition.on:
         count = {"one": "one ", "both": "both "}.get(condition.count, "")
         where = f" of {count}{condition.on}"
     return f"`{condition.concept}`{where}"

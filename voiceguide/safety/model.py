@@ -49,9 +49,13 @@ class Condition:
     count: str = ""
     """With ``on``: ``one`` (a single limb: "my calf", not "my ankles"), ``both``
     (both legs: "my legs"), or empty for either."""
+    elsewhere: bool = False
+    """With ``on``: said of anything but a part of that group, or of nothing named
+    ("severe@!leg": terrible pain in pregnancy, but not hips that are "killing me")."""
 
     def __str__(self) -> str:
-        where = f"@{self.on}{'_' + self.count if self.count else ''}" if self.on else ""
+        where = (f"@{'!' if self.elsewhere else ''}{self.on}"
+                 f"{'_' + self.count if self.count else ''}") if self.on else ""
         return self.concept + where
 
 

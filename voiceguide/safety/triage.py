@@ -37,6 +37,9 @@ class Finding:
     just tight"): a fuzzy guess of "emergency" must not overrule that."""
     said: str = ""
     """The signs in words the guide can say back: "your calf is swollen and hot"."""
+    cause: bool = False
+    """An everyday cause was named ("a crease from the pillow", "a blocked nose"):
+    the learnt second opinion does not overrule the rules' reading of it."""
 
     @property
     def emergency(self) -> bool:
@@ -65,9 +68,10 @@ class Triage:
                                _said(met))
         quiet = any(not m.live for m in reading.signs())
         urgent = self._urgent(reading)
-        if not urgent and not quiet:
+        cause = any(m.concept.kind == "explain" and m.live for m in reading.mentions)
+        if not urgent and not quiet and not cause:
             return NOTHING
-        return Finding(None, "", urgent, quiet)
+        return Finding(None, "", urgent, quiet, cause=cause)
 
     @staticmethod
     def _urgent(reading: Reading) -> tuple[str, ...]:
@@ -95,7 +99,10 @@ def _holding(reading: Reading, condition: Condition) -> list[Mention]:
     for mention in reading.mentions:
         if mention.name != condition.concept or not mention.live:
             continue
-        if condition.on is not None:
+        if condition.on is not None and condition.elsewhere:
+            if mention.bearer is not None and mention.bearer.concept.group == condition.on:
+                continue
+        elif condition.on is not None:
             bearer = mention.bearer
             if bearer is None or bearer.concept.group != condition.on:
                 continue

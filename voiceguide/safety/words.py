@@ -31,7 +31,9 @@ SHORTEST_REPAIRED = 5
 _PAUSES = re.compile(r"\.\.+|\u2026")
 _MARKS = re.compile(r"[.,;:!?]+|\s[-\u2013\u2014]+\s")
 _OTHER = re.compile(r"[^a-z0-9,~ ]+")
-_TENS = re.compile(r"\b(" + "|".join(TENS) + r")(?: (" + "|".join(UNITS[1:10]) + r"))?\b")
+_BARELY = re.compile(r"\b(can|could) (?:hardly|barely|scarcely)\b")
+""""I can hardly breathe" says what "I can not breathe" says."""
+_TENS = re.compile(r"\b(" + "|".join(TENS) + r")(?:[ -](" + "|".join(UNITS[1:10]) + r"))?\b")
 
 
 @functools.cache
@@ -50,7 +52,7 @@ def tokens(text: str) -> tuple[list[str], bool, frozenset[int]]:
     """The words of ``text`` with clause marks as ``,``; whether it was asked (ended
     with a question mark); and the positions of words that came after a trailing-off
     pause ("calf's... swelling up"), which end a denial but not a clause."""
-    spelled = spelled_out(text)
+    spelled = _BARELY.sub(r"\1 not", spelled_out(text))
     asked = spelled.rstrip(" .\u2026").endswith("?")
     spelled = _TENS.sub(_tens, _PAUSES.sub(f" {PAUSE} ", spelled.replace(PAUSE, " ")))
     words: list[str] = []
@@ -66,7 +68,8 @@ def tokens(text: str) -> tuple[list[str], bool, frozenset[int]]:
 
 
 def _tens(match: re.Match[str]) -> str:
-    """"thirty four weeks" -> "34 weeks", so a pregnancy's week is read as a number."""
+    """"thirty four weeks", "thirty-four weeks" -> "34 weeks", so a pregnancy's week
+    is read as a number."""
     tens, unit = match.groups()
     return str(TENS[tens] + (UNITS.index(unit) if unit else 0))
 
